@@ -1,0 +1,76 @@
+#pragma once
+// A sipedge node: wires the config, the event bus, the database worker, the
+// SIP thread with its profiles, the console commands and the event socket.
+//
+// Threads: run() drives the main thread's io_context (event socket, signals).
+// Profiles live on the SIP thread; the database on its worker thread.
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "node/commands/command_registry.h"
+#include "node/commands/node_services.h"
+#include "node/config/node_config.h"
+
+namespace sipedge {
+
+class AclMatcher;
+class ClusterMembership;
+class EslServer;
+class NodeStore;
+
+struct NodeOptions {
+  std::string conf_dir;
+  std::string migrations_dir;
+};
+
+class Node : public NodeServices {
+ public:
+  Node(NodeConfig config, NodeOptions options);
+  ~Node() override;
+
+  // Runs until SIGTERM/SIGINT (exit 0) or a fatal database error such as a
+  // failing migration (exit 3). Bind failures of the event socket: exit 1.
+  int run();
+
+  // NodeServices
+  SipLoop& sip_loop() override { return *sip_loop_; }
+  ProfileManager& profiles() override { return *profiles_; }
+  EventBus& event_bus() override { return *bus_; }
+  std::shared_ptr<const NodeConfig> config() const override;
+  std::string reload_config() override;
+  DatabaseStatus database_status() const override;
+  std::string database_name() const override;
+  std::chrono::system_clock::time_point started_at() const override { return started_at_; }
+  bool set_console_loglevel(const std::string& level) override;
+  std::string console_loglevel() const override;
+
+ private:
+  void start_database();
+  void start_profiles();
+  void shutdown();
+
+  NodeOptions options_;
+  mutable std::mutex config_mutex_;  // guards config_ and acl_
+  std::shared_ptr<const NodeConfig> config_;
+  std::chrono::system_clock::time_point started_at_;
+  std::string core_uuid_;
+
+  boost::asio::io_context io_;
+  std::unique_ptr<EventBus> bus_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<NodeStore> node_store_;
+  std::unique_ptr<ClusterMembership> membership_;
+  std::unique_ptr<SipLoop> sip_loop_;
+  std::unique_ptr<ProfileManager> profiles_;  // SIP thread only
+  std::unique_ptr<AclMatcher> esl_acl_;
+  CommandRegistry commands_;
+  std::unique_ptr<EslServer> esl_;
+  std::atomic<int> exit_code_{0};
+};
+
+}  // namespace sipedge

@@ -1,0 +1,37 @@
+#pragma once
+// What the console commands may ask of the node. Implemented by node/app/node.cc;
+// commands never reach into the node's members directly.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "node/config/node_config.h"
+#include "node/events/event_bus.h"
+#include "node/sip/profile_manager.h"
+#include "node/sip/sip_loop.h"
+#include "store/database.h"
+
+namespace sipedge {
+
+class NodeServices {
+ public:
+  virtual ~NodeServices() = default;
+
+  virtual SipLoop& sip_loop() = 0;
+  virtual ProfileManager& profiles() = 0;  // SIP thread only
+  virtual EventBus& event_bus() = 0;
+  virtual std::shared_ptr<const NodeConfig> config() const = 0;  // any thread
+  // Re-reads the conf directory; on success it becomes the current config.
+  // Returns "" or the error (file:line: message). Any thread.
+  virtual std::string reload_config() = 0;
+  virtual DatabaseStatus database_status() const = 0;
+  // The database as `sofia status profile` shows it (DBName), without password.
+  virtual std::string database_name() const = 0;
+  virtual std::chrono::system_clock::time_point started_at() const = 0;
+  // Console log level: debug, info, notice, warning, err, crit, alert, console (0-7 too).
+  // false for an unknown level.
+  virtual bool set_console_loglevel(const std::string& level) = 0;
+  virtual std::string console_loglevel() const = 0;
+};
+
+}  // namespace sipedge

@@ -1,0 +1,206 @@
+// `sofia ...`: mod_sofia's console command, with FreeSWITCH's replies.
+// Handlers run on the SIP thread (they touch profiles) and reply from there.
+#include "node/commands/sofia_command.h"
+
+#include <cassert>
+
+#include <spdlog/spdlog.h>
+
+#include "node/commands/sofia_status_format.h"
+#include "node/sip/sofia_log.h"
+
+namespace sipedge {
+
+namespace {
+
+constexpr const char* kUsage =
+    "USAGE:\n"
+    "--------------------------------------------------------------------------------\n"
+    "sofia global siptrace <on|off>\n"
+    "\n"
+    "sofia profile <name> [start | stop | restart | rescan]\n"
+    "                     siptrace <on|off>\n"
+    "\n"
+    "sofia <status|xmlstatus> profile <name>\n"
+    "sofia <status|xmlstatus> gateway <name>\n"
+    "\n"
+    "sofia loglevel <all|default|tport|iptsec|nea|nta|nth_client|nth_server|nua|soa|sresolv|stun> [0-9]\n"
+    "sofia tracelevel <console|alert|crit|err|warning|notice|info|debug>\n"
+    "\n"
+    "sofia help\n"
+    "--------------------------------------------------------------------------------\n";
+
+bool is_true(const std::string& v) {
+  return v == "on" || v == "true" || v == "yes" || v == "1" || v == "enabled" || v == "active";
+}
+
+bool is_number(const std::string& v) {
+  return !v.empty() && v.find_first_not_of("0123456789") == std::string::npos;
+}
+
+class SofiaCommand {
+ public:
+  explicit SofiaCommand(NodeServices& node) : node_(node) {}
+
+  std::string run(const std::vector<std::string>& argv) {
+    assert(node_.sip_loop().in_thread());
+    if (argv.empty() || argv[0] == "help") return kUsage;
+    const std::string& sub = argv[0];
+    std::vector<std::string> rest(argv.begin() + 1, argv.end());
+    if (sub == "status") return status(rest, false);
+    if (sub == "xmlstatus") return status(rest, true);
+    if (sub == "profile") return profile(rest);
+    if (sub == "loglevel") return loglevel(rest);
+    if (sub == "tracelevel") return tracelevel(rest);
+    if (sub == "global") return global(rest);
+    return "Unknown Command [" + sub + "]\n";
+  }
+
+ private:
+  std::string status(const std::vector<std::string>& argv, bool xml) {
+    ProfileManager& profiles = node_.profiles();
+    if (argv.empty()) {
+      auto all = profiles.statuses();
+      return xml ? format_sofia_xmlstatus(all) : format_sofia_status(all);
+    }
+    if (argv[0] == "profile") {
+      Profile* profile = argv.size() > 1 ? profiles.find(argv[1]) : nullptr;
+      if (!profile) return "Invalid Profile!\n";
+      if (argv.size() > 2 && (argv[2] == "reg" || argv[2] == "user" || argv[2] == "pres"))
+        return "-ERR sofia status profile " + argv[1] + " " + argv[2] +
+               ": no registrar in this build yet\n";
+      ProfileStatus s = profile->status();
+      return xml ? format_profile_xmlstatus(s, node_.database_name())
+                 : format_profile_status(s, node_.database_name());
+    }
+    if (argv[0] == "gateway") {
+      // Gateways are not configured by this build (docs/configuration.md): none exists.
+      if (argv.size() > 1) return "Invalid Gateway!\n";
+      return gateway_summary();
+    }
+    if (argv.size() == 1) return gateway_summary();
+    return "Invalid Syntax!\n";
+  }
+
+  static std::string gateway_summary() {
+    std::string out = fmt::format("{:>25}\t{:>32}\t{}\t{:>9}\t{}\t{}\n", "Profile::Gateway-Name",
+                                  "    Data    ", "State", "Ping Time", "IB Calls(F/T)", "OB Calls(F/T)");
+    out += std::string(kStatusLine) + "\n" + kStatusLine + "\n";
+    out += "0 gateways: Inbound(Failed/Total): 0/0,Outbound(Failed/Total):0/0\n";
+    return out;
+  }
+
+  std::string reload_xml() {
+    std::string error = node_.reload_config();
+    return "Reload XML [" + (error.empty() ? std::string("Success") : error) + "]\n";
+  }
+
+  const ProfileConfig* configured(const std::string& name, std::shared_ptr<const NodeConfig>& holder) {
+    holder = node_.config();
+    return holder->sofia.profile(name);
+  }
+
+  std::string profile(const std::vector<std::string>& argv) {
+    if (argv.size() < 2) return "Invalid Args!\n";
+    const std::string& name = argv[0];
+    const std::string& action = argv[1];
+    ProfileManager& profiles = node_.profiles();
+    std::shared_ptr<const NodeConfig> config;
+
+    if (action == "start") {
+      std::string out = reload_xml();
+      const ProfileConfig* pc = configured(name, config);
+      Profile* running = profiles.find(name);
+      if (!pc || (running && running->running())) return out + "Failure starting " + name + "\n";
+      try {
+        profiles.start(*pc);
+      } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return out + "Failure starting " + name + "\n";
+      }
+      return out + name + " started successfully\n";
+    }
+
+    Profile* profile = profiles.find(name);
+    if (!profile) return "Invalid Profile [" + name + "]";
+
+    if (action == "stop") {
+      std::string out = reload_xml();
+      profiles.stop(name);
+      return out + "stopping: " + name;
+    }
+    if (action == "restart") {
+      // FreeSWITCH restarts asynchronously and refuses within 10 s of start;
+      // here the restart is done when the reply comes back.
+      std::string out = reload_xml();
+      const ProfileConfig* pc = configured(name, config);
+      ProfileConfig restart_with = pc ? *pc : profile->config();
+      profiles.stop(name);
+      try {
+        profiles.start(restart_with);
+      } catch (const std::exception& e) {
+        return out + "-ERR restarting " + name + " failed: " + e.what() + "\n";
+      }
+      return out + "restarting: " + name;
+    }
+    if (action == "rescan") {
+      std::string out = reload_xml();
+      const ProfileConfig* pc = configured(name, config);
+      if (!pc) return out + "-ERR cannot find config for profile " + name + "\n";
+      for (const std::string& setting : profile->apply(*pc))
+        spdlog::warn("profile {}: {} changed; it takes effect on `sofia profile {} restart`", name,
+                     setting, name);
+      return out + "+OK scan complete\n";
+    }
+    if (action == "siptrace") {
+      if (argv.size() < 3) return "Usage: sofia profile <name> siptrace <on/off>\n";
+      bool on = is_true(argv[2]);
+      profile->set_siptrace(on);
+      return std::string(on ? "Enabled" : "Disabled") + " sip debugging on " + name;
+    }
+    return "-ERR Unknown command!\n";
+  }
+
+  std::string loglevel(const std::vector<std::string>& argv) {
+    if (argv.size() > 1 && is_number(argv[1])) {
+      int level = std::stoi(argv[1]);
+      if (set_sofia_log_level(argv[0], level))
+        return "Sofia log level for component [" + argv[0] + "] has been set to [" + argv[1] + "]";
+      return kUsage;
+    }
+    if (!argv.empty()) {
+      if (auto level = sofia_log_level(argv[0]))
+        return "Sofia-sip loglevel for [" + argv[0] + "] is [" + std::to_string(*level) + "]";
+    }
+    return kUsage;
+  }
+
+  std::string tracelevel(const std::vector<std::string>& argv) {
+    if (!argv.empty() && !set_sofia_trace_level(argv[0]))
+      return "-ERR unknown level [" + argv[0] + "]: console, alert, crit, err, warning, notice, info, debug\n";
+    return "+OK tracelevel is " + sofia_trace_level();
+  }
+
+  std::string global(const std::vector<std::string>& argv) {
+    if (argv.size() > 1 && argv[0] == "siptrace") {
+      bool on = is_true(argv[1]);
+      node_.profiles().set_global_siptrace(on);
+      return std::string("+OK Global siptrace ") + (on ? "on" : "off");
+    }
+    return "-ERR Usage: siptrace <on|off>";
+  }
+
+  NodeServices& node_;
+};
+
+}  // namespace
+
+void register_sofia_command(CommandRegistry& registry, NodeServices& node) {
+  registry.add("sofia", "<cmd> <args>", "Sofia Controls", [&node](const CommandArgs& args, Reply reply) {
+    node.sip_loop().post([&node, words = args.words, reply = std::move(reply)] {
+      reply(SofiaCommand(node).run(words));
+    });
+  });
+}
+
+}  // namespace sipedge

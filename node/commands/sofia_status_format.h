@@ -1,0 +1,23 @@
+#pragma once
+// The text and XML layouts of `sofia status` / `sofia xmlstatus`, byte for byte
+// as FreeSWITCH's mod_sofia prints them (reference §3). Pure functions.
+#include <string>
+#include <vector>
+
+#include "node/sip/profile.h"
+
+namespace sipedge {
+
+inline constexpr const char* kStatusLine =
+    "=================================================================================================";
+
+// `sofia status`: running profiles only, as FreeSWITCH.
+std::string format_sofia_status(const std::vector<ProfileStatus>& profiles);
+// `sofia status profile P`. db_name: what FreeSWITCH shows as DBName.
+std::string format_profile_status(const ProfileStatus& profile, const std::string& db_name);
+std::string format_sofia_xmlstatus(const std::vector<ProfileStatus>& profiles);
+std::string format_profile_xmlstatus(const ProfileStatus& profile, const std::string& db_name);
+
+std::string xml_escape(const std::string& text);
+
+}  // namespace sipedge

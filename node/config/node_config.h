@@ -1,0 +1,134 @@
+#pragma once
+// The node's configuration as read from a FreeSWITCH-style conf directory:
+// switch.conf.xml, sofia.conf.xml (+ sip_profiles/*.xml), acl.conf.xml,
+// event_socket.conf.xml, with vars.xml `$${var}` pre-processing.
+// Plain structs: nothing here knows about SIP or PostgreSQL.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace sipedge {
+
+// Where a value came from, for error messages: "conf/sofia.conf.xml:12".
+struct SourceLocation {
+  std::string file;
+  int line = 0;  // 0 when unknown
+  std::string str() const { return line > 0 ? file + ":" + std::to_string(line) : file; }
+};
+
+// A configuration error: bad XML, a missing required param, an unknown ACL.
+// what() names the file (and line where known).
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(const SourceLocation& where, const std::string& message)
+      : std::runtime_error(where.str() + ": " + message), where_(where) {}
+  const SourceLocation& where() const { return where_; }
+
+ private:
+  SourceLocation where_;
+};
+
+struct Param {
+  std::string name;
+  std::string value;
+  SourceLocation where;
+};
+
+struct SwitchConfig {
+  std::string switchname;    // node name; defaults to the host name
+  std::string core_db_dsn;   // libpq connection string; SIPEDGE_DB_DSN overrides
+  std::string loglevel = "info";  // console log level (debug, info, notice, warning, err, crit)
+  std::string logfile;       // optional log file path ("" = console only)
+  std::vector<Param> params; // everything, as written
+  SourceLocation where;
+};
+
+// One `apply-inbound-acl` value: `acl[:pass_context[:fail_context]]` (mod_sofia syntax).
+struct InboundAcl {
+  std::string acl;
+  std::string pass_context;  // "" = the profile's context
+  std::string fail_context;  // "" = reject
+  SourceLocation where;
+};
+
+struct ProfileConfig {
+  std::string name;
+  std::string sip_ip;        // required
+  int sip_port = 5060;
+  std::string ext_sip_ip;    // "" = same as sip_ip
+  std::string context = "public";
+  std::string dialplan = "XML";
+  bool sip_trace = false;
+  std::vector<std::string> register_acls;  // apply-register-acl, in order (every one must allow)
+  std::vector<InboundAcl> inbound_acls;    // apply-inbound-acl, in order
+  std::vector<std::string> proxy_acls;     // apply-proxy-acl, in order
+  std::vector<Param> params; // every <param>, in order, including the above
+  SourceLocation where;
+
+  // Value of a param by name, or nullptr.
+  const Param* param(const std::string& name) const;
+};
+
+struct SofiaGlobalSettings {
+  std::string log_level = "0";   // sofia-sip log level for all components
+  std::string tracelevel;        // "" = default
+  bool siptrace = false;         // global siptrace default
+  std::vector<Param> params;
+};
+
+struct SofiaConfig {
+  SofiaGlobalSettings global;
+  std::vector<ProfileConfig> profiles;
+  const ProfileConfig* profile(const std::string& name) const;
+};
+
+struct AclNode {
+  bool allow = true;
+  std::string cidr;          // "192.0.2.0/24", "::1/128"
+  SourceLocation where;
+};
+
+struct AclList {
+  std::string name;
+  bool default_allow = false;
+  std::vector<AclNode> nodes;
+  SourceLocation where;
+};
+
+struct AclConfig {
+  std::vector<AclList> lists;
+  const AclList* list(const std::string& name) const;
+};
+
+struct EventSocketConfig {
+  std::string listen_ip = "127.0.0.1";
+  int listen_port = 8021;
+  std::string password = "ClueCon";
+  std::string apply_inbound_acl;  // "" = no ACL; must name a list in acl.conf.xml (or a built-in)
+  // Every apply-inbound-acl value in order (FreeSWITCH allows several; a client
+  // must pass all of them). apply_inbound_acl is the first of these.
+  std::vector<std::string> inbound_acls;
+  std::vector<Param> params;
+  SourceLocation where;
+};
+
+struct NodeConfig {
+  std::string conf_dir;
+  SwitchConfig core;
+  SofiaConfig sofia;
+  AclConfig acl;
+  EventSocketConfig event_socket;
+  std::map<std::string, std::string> vars;  // global `$${var}` values after pre-processing
+  std::vector<std::string> warnings;  // unknown params etc.: logged, not fatal
+};
+
+// Reads the whole conf directory. Throws ConfigError.
+// Files: vars.xml (optional, read first), switch.conf.xml and sofia.conf.xml
+// (required), acl.conf.xml and event_socket.conf.xml (optional).
+// Env SIPEDGE_DB_DSN (when non-empty) overrides core-db-dsn.
+NodeConfig load_node_config(const std::string& conf_dir);
+
+}  // namespace sipedge

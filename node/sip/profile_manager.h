@@ -1,0 +1,34 @@
+#pragma once
+// The running profiles of this node, by name. SIP thread only.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "node/sip/profile.h"
+
+namespace sipedge {
+
+class ProfileManager {
+ public:
+  ProfileManager(SipLoop& loop, EventBus& bus) : loop_(loop), bus_(bus) {}
+  ~ProfileManager();
+
+  // Starts every profile of the config; returns one error line per profile
+  // that could not start (the others keep running).
+  std::vector<std::string> start_all(const SofiaConfig& sofia);
+  // Starts one profile (replacing a stopped one of that name). Throws std::runtime_error.
+  void start(const ProfileConfig& config);
+  bool stop(const std::string& name);  // false if unknown
+  void stop_all();
+
+  Profile* find(const std::string& name);
+  std::vector<ProfileStatus> statuses() const;  // in name order
+  void set_global_siptrace(bool on);
+
+ private:
+  SipLoop& loop_;
+  EventBus& bus_;
+  std::map<std::string, ProfilePtr> profiles_;
+};
+
+}  // namespace sipedge
