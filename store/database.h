@@ -23,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+// libpqxx 6.4: pqxx::connection is an alias of a class template, so it cannot
+// be forward-declared.
 #include <pqxx/connection>
 
 namespace sipedge {
@@ -92,7 +94,7 @@ class Database {
   void mark_disconnected(const std::string& error);
   void note_connect_failure(const std::string& error);
   void sleep_before_retry(std::chrono::milliseconds delay);
-  bool declare_new_statements();
+  void declare_new_statements();
 
   std::string dsn_;
   std::string name_;
