@@ -115,9 +115,7 @@ void Node::start_database() {
   // came back empty is brought up to date, and a failing migration is fatal.
   db_->on_connect([migrations](pqxx::connection& conn) {
     try {
-      MigrationOptions opts;
-      opts.on_applied = [](const Migration& m) { spdlog::info("applied migration {}", m.file); };
-      apply_migrations(conn, migrations, opts);
+      apply_migrations(conn, migrations);
     } catch (const MigrationError& e) {
       throw FatalDatabaseError(e.what());
     }
@@ -163,8 +161,7 @@ int Node::run() {
     esl_acl_ = std::make_unique<AclMatcher>(config.acl);
   esl_ = std::make_unique<EslServer>(io_, config.event_socket, esl_acl_.get(), commands_, *bus_);
   try {
-    unsigned short port = esl_->start();
-    spdlog::info("event socket listening on {}:{}", config.event_socket.listen_ip, port);
+    esl_->start();
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     shutdown();

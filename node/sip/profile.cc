@@ -8,6 +8,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "node/sip/numeric_host_guard.h"
+
 extern "C" {
 #include <sofia-sip/nta_tport.h>
 #include <sofia-sip/sip_header.h>
@@ -43,7 +45,11 @@ std::string param_or(const ProfileConfig& c, const char* name, const char* fallb
 }  // namespace
 
 Profile::Profile(SipLoop& loop, EventBus& bus, ProfileConfig config)
-    : loop_(loop), bus_(bus), config_(std::move(config)), siptrace_(config_.sip_trace) {}
+    : loop_(loop),
+      bus_(bus),
+      config_(std::move(config)),
+      user_agent_(param_or(config_, "user-agent-string", "sipedge/" SIPEDGE_VERSION)),
+      siptrace_(config_.sip_trace) {}
 
 Profile::~Profile() {
   if (agent_) {
@@ -55,6 +61,7 @@ Profile::~Profile() {
 void Profile::start() {
   assert(loop_.in_thread());
   if (agent_) return;
+  if (!numeric_host_guard_active()) throw std::runtime_error("the numeric host guard is not linked");
   std::string port = config_.sip_port == 0 ? "*" : std::to_string(config_.sip_port);
   std::string bind = "sip:" + host_for_uri(config_.sip_ip) + ":" + port;
   errno = 0;
@@ -62,7 +69,8 @@ void Profile::start() {
   agent_ = nta_agent_create(loop_.root(), URL_STRING_MAKE(bind.c_str()), &Profile::on_stray_message,
                             reinterpret_cast<nta_agent_magic_t*>(this),
                             NTATAG_UA(1),  // retransmit our 2xx to INVITE until ACK
-                            NTATAG_SERVER_RPORT(1), NTATAG_CLIENT_RPORT(1),
+                            // Always answer to the source port (RFC 3581 even when rport is absent).
+                            NTATAG_SERVER_RPORT(2), NTATAG_CLIENT_RPORT(1),
                             TAG_END());
   if (!agent_) {
     int err = errno;
@@ -114,6 +122,7 @@ std::vector<std::string> Profile::apply(const ProfileConfig& config) {
     config_.sip_port = port;
   }
   if (trace_changed) set_siptrace(config_.sip_trace);
+  user_agent_ = param_or(config_, "user-agent-string", "sipedge/" SIPEDGE_VERSION);
   return need_restart;
 }
 
@@ -181,7 +190,7 @@ int Profile::handle_out_of_dialog(nta_incoming_t* irq, sip_t const* sip) {
   }
   if (method == sip_method_unknown) {
     // RFC 3261 8.2.1: unrecognised method → 501 (with Allow, RFC 4475 3.1.1.2).
-    nta_incoming_treply(irq, SIP_501_NOT_IMPLEMENTED, SIPTAG_ALLOW_STR(kAllow), TAG_END());
+    nta_incoming_treply(irq, SIP_501_NOT_IMPLEMENTED, SIPTAG_ALLOW_STR(kAllow), SIPTAG_USER_AGENT_STR(user_agent_.c_str()), TAG_END());
     return 501;
   }
   if (method == sip_method_cancel || method == sip_method_bye) {
@@ -190,7 +199,7 @@ int Profile::handle_out_of_dialog(nta_incoming_t* irq, sip_t const* sip) {
   }
   if (method != sip_method_options) {
     // RFC 3261 8.2.1: a method we know but do not support here → 405 with Allow.
-    nta_incoming_treply(irq, SIP_405_METHOD_NOT_ALLOWED, SIPTAG_ALLOW_STR(kAllow), TAG_END());
+    nta_incoming_treply(irq, SIP_405_METHOD_NOT_ALLOWED, SIPTAG_ALLOW_STR(kAllow), SIPTAG_USER_AGENT_STR(user_agent_.c_str()), TAG_END());
     return 405;
   }
   // RFC 3261 8.2.2.3: any Require option we do not support → 420 listing them.
@@ -203,7 +212,7 @@ int Profile::handle_out_of_dialog(nta_incoming_t* irq, sip_t const* sip) {
   }
   // RFC 3261 11.2: OPTIONS answered as an INVITE would be, with our capabilities.
   nta_incoming_treply(irq, SIP_200_OK, SIPTAG_ALLOW_STR(kAllow), SIPTAG_ACCEPT_STR(kAccept),
-                      SIPTAG_SUPPORTED_STR(kSupported), TAG_END());
+                      SIPTAG_SUPPORTED_STR(kSupported), SIPTAG_USER_AGENT_STR(user_agent_.c_str()), TAG_END());
   return 200;
 }
 

@@ -69,6 +69,7 @@ class Profile {
   SipLoop& loop_;
   EventBus& bus_;
   ProfileConfig config_;
+  std::string user_agent_;  // User-Agent of our responses (user-agent-string)
   nta_agent_t* agent_ = nullptr;
   nta_leg_t* default_leg_ = nullptr;
   int bound_port_ = 0;
