@@ -12,6 +12,10 @@
 // AI_NUMERICHOST, so no name is ever resolved on that path: such a reply is
 // dropped instead. Outgoing requests resolve names with nta's own resolver
 // (sresolv), which this does not touch.
+// A numeric sent-by is no better (a spoofed Via would aim our reply at a third
+// party), so tport_tsend is interposed too: over UDP, the 413/505 nta sends
+// before its Via check and a 400 whose Via named another transport are
+// dropped; over TCP they still go back on the request's connection.
 namespace sipedge {
 
 // True once the interposer is linked and active; calling it also makes the
