@@ -41,7 +41,7 @@ namespace {
 
 using StatePtr = std::shared_ptr<detail::MembershipState>;
 
-void on_registered(const StatePtr& state, const RegisterOutcome& outcome, std::chrono::milliseconds heartbeat) {
+void on_registered(const StatePtr& state, const NodeRegisterOutcome& outcome, std::chrono::milliseconds heartbeat) {
   std::lock_guard lock(state->mutex);
   state->registering = false;
   state->status.registered = true;
@@ -79,7 +79,7 @@ void queue_register(const StatePtr& state, std::chrono::milliseconds heartbeat) 
   record.hostname = state->identity.hostname;
   state->store.register_node(
       std::move(record),
-      [state, heartbeat](RegisterOutcome outcome) { on_registered(state, outcome, heartbeat); },
+      [state, heartbeat](NodeRegisterOutcome outcome) { on_registered(state, outcome, heartbeat); },
       [state](const std::string& error) {
         std::lock_guard lock(state->mutex);
         state->registering = false;

@@ -76,11 +76,11 @@ NodeStore::NodeStore(Database& db) : db_(db) {
   db_.prepare(kList, kListSql);
 }
 
-void NodeStore::register_node(NodeRecord node, std::function<void(RegisterOutcome)> on_done,
+void NodeStore::register_node(NodeRecord node, std::function<void(NodeRegisterOutcome)> on_done,
                               ErrorCallback on_error) {
   db_.submit(
       [node = std::move(node), on_done = std::move(on_done)](pqxx::connection& conn) {
-        RegisterOutcome outcome;
+        NodeRegisterOutcome outcome;
         {
           pqxx::work txn(conn, "register node");
           const pqxx::row row =

@@ -27,7 +27,7 @@ struct NodeRecord {
   std::chrono::milliseconds since_last_seen{0};  // now() - last_seen_at on the database
 };
 
-struct RegisterOutcome {
+struct NodeRegisterOutcome {
   // The runtime that owned the row before ("" for a new node name), and how
   // long before this registration it was last seen. A different runtime seen
   // moments ago means two live processes share one node name.
@@ -55,7 +55,7 @@ class NodeStore {
   // Upsert on node_name: sets runtime_id, version, hostname, last_seen_at =
   // now(); started_at = now() unless the row already has this runtime_id
   // (re-registering after a reconnect keeps the process's start time).
-  void register_node(NodeRecord node, std::function<void(RegisterOutcome)> on_done, ErrorCallback on_error);
+  void register_node(NodeRecord node, std::function<void(NodeRegisterOutcome)> on_done, ErrorCallback on_error);
 
   // Heartbeat: last_seen_at = now() where node_name and runtime_id match.
   void touch(std::string node_name, std::string runtime_id, std::function<void(TouchOutcome)> on_done,

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "node/app/directory_command.h"
 #include "node/app/logging.h"
 #include "node/app/node.h"
 #include "node/config/node_config.h"
@@ -18,6 +19,10 @@ namespace {
 constexpr const char* kUsage =
     "usage: sipedge [run] --conf DIR [--migrations DIR]\n"
     "       sipedge migrate --conf DIR [--migrations DIR]\n"
+    "       sipedge directory add USER@DOMAIN --password P [--a1-hash HEX] [--var k=v ...] [--disabled] --conf DIR\n"
+    "       sipedge directory del USER@DOMAIN --conf DIR\n"
+    "       sipedge directory list [DOMAIN] --conf DIR\n"
+    "       sipedge directory import DIR --conf DIR      (FreeSWITCH directory XML files)\n"
     "       sipedge --version\n"
     "Environment: SIPEDGE_DB_DSN overrides core-db-dsn; SIPEDGE_MIGRATIONS_DIR the migrations.\n";
 
@@ -25,6 +30,7 @@ struct Args {
   std::string command = "run";
   std::string conf_dir;
   std::string migrations_dir;
+  std::vector<std::string> rest;  // the words after `directory`
 };
 
 std::string default_migrations_dir() {
@@ -35,13 +41,16 @@ std::string default_migrations_dir() {
 bool parse(int argc, char** argv, Args& args) {
   std::vector<std::string> words(argv + 1, argv + argc);
   size_t i = 0;
-  if (i < words.size() && (words[i] == "run" || words[i] == "migrate")) args.command = words[i++];
+  if (i < words.size() && (words[i] == "run" || words[i] == "migrate" || words[i] == "directory"))
+    args.command = words[i++];
   for (; i < words.size(); ++i) {
     const std::string& w = words[i];
     if ((w == "--conf" || w == "-c") && i + 1 < words.size()) {
       args.conf_dir = words[++i];
     } else if (w == "--migrations" && i + 1 < words.size()) {
       args.migrations_dir = words[++i];
+    } else if (args.command == "directory") {
+      args.rest.push_back(w);
     } else {
       std::cerr << "sipedge: unexpected argument '" << w << "'\n" << kUsage;
       return false;
@@ -77,6 +86,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (args.command == "migrate") return sipedge::run_migrate_command(config.core.core_db_dsn, args.migrations_dir);
+  if (args.command == "directory") {
+    sipedge::setup_logging(spdlog::level::warn, "");  // keeps the migrator's info lines off stdout
+    return sipedge::run_directory_command(args.rest, config.core.core_db_dsn, args.migrations_dir, args.conf_dir);
+  }
 
   auto level = sipedge::parse_log_level(config.core.loglevel).value_or(spdlog::level::info);
   try {

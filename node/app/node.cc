@@ -14,10 +14,12 @@
 #include "node/commands/sofia_command.h"
 #include "node/config/acl_matcher.h"
 #include "node/esl/esl_server.h"
+#include "node/sip/registration_expiry.h"
 #include "node/sip/sofia_log.h"
 #include "recovery/cluster_membership.h"
 #include "store/migrator.h"
 #include "store/node_store.h"
+#include "store/registration_store.h"
 
 namespace sipedge {
 
@@ -63,10 +65,12 @@ Node::Node(NodeConfig config, NodeOptions options)
     : options_(std::move(options)),
       config_(std::make_shared<const NodeConfig>(std::move(config))),
       started_at_(std::chrono::system_clock::now()),
-      core_uuid_(random_uuid()) {
+      core_uuid_(random_uuid()),
+      fallback_nonce_key_(random_uuid() + random_uuid()) {
   bus_ = std::make_unique<EventBus>(NodeIdentity{config_->core.switchname, host_name(), core_uuid_});
   sip_loop_ = std::make_unique<SipLoop>();
-  profiles_ = std::make_unique<ProfileManager>(*sip_loop_, *bus_);
+  // Profiles get their services when the database side exists (start_profiles).
+  profiles_ = std::make_unique<ProfileManager>(*sip_loop_, *bus_, ProfileServices{});
   register_core_commands(commands_, *this);
   register_sofia_command(commands_, *this);
 }
@@ -82,8 +86,12 @@ std::string Node::reload_config() {
   try {
     NodeConfig fresh = load_node_config(options_.conf_dir);
     for (const std::string& warning : fresh.warnings) spdlog::warn("{}", warning);
-    std::lock_guard lock(config_mutex_);
-    config_ = std::make_shared<const NodeConfig>(std::move(fresh));
+    {
+      std::lock_guard lock(config_mutex_);
+      config_ = std::make_shared<const NodeConfig>(std::move(fresh));
+    }
+    // Profiles (re)started from now on use the new ACLs.
+    if (sip_loop_->root()) sip_loop_->post([this, services = profile_services()] { profiles_->set_services(services); });
     return "";
   } catch (const std::exception& e) {
     spdlog::error("reloadxml: {}", e.what());
@@ -111,32 +119,66 @@ std::string Node::console_loglevel() const { return log_level_name(spdlog::defau
 void Node::start_database() {
   db_ = std::make_unique<Database>(config_->core.core_db_dsn, "core");
   std::vector<Migration> migrations = load_migrations(options_.migrations_dir);
-  // Migrations run on every (re)connect before any other job: a database that
-  // came back empty is brought up to date, and a failing migration is fatal.
-  db_->on_connect([migrations](pqxx::connection& conn) {
+  // Migrations run on every (re)connect of every connection, before any other
+  // job (idempotent under the advisory lock): a database that came back empty
+  // is brought up to date, no connection queries a table that does not exist
+  // yet, and a failing migration is fatal.
+  auto migrate = [migrations](pqxx::connection& conn) {
     try {
       apply_migrations(conn, migrations);
     } catch (const MigrationError& e) {
       throw FatalDatabaseError(e.what());
     }
-  });
-  db_->on_fatal([this](const std::string& message) {
+  };
+  auto fatal = [this](const std::string& message) {
     spdlog::critical("database: {}; the node refuses to run", message);
     exit_code_ = 3;
     io_.stop();
-  });
+  };
+  db_->on_connect(migrate);
+  db_->on_fatal(fatal);
   node_store_ = std::make_unique<NodeStore>(*db_);
   membership_ = std::make_unique<ClusterMembership>(
       *db_, *node_store_, NodeIdentityInfo{config_->core.switchname, core_uuid_, SIPEDGE_VERSION, host_name()},
       std::chrono::seconds(5));
   db_->start();
   membership_->start();
+
+  registrar_db_ = std::make_unique<Database>(config_->core.core_db_dsn, "registrar");
+  registrar_db_->on_connect(migrate);
+  registrar_db_->on_fatal(fatal);
+  registrations_ = std::make_unique<RegistrationStore>(*registrar_db_);
+  registrar_db_->start();
+  registration_expiry_ = std::make_unique<RegistrationExpiry>(*registrations_, *bus_, std::chrono::seconds(1));
+  registration_expiry_->start();
+}
+
+ProfileServices Node::profile_services() {
+  auto config = this->config();
+  ProfileServices services;
+  services.node_name = config->core.switchname;
+  services.registrations = registrations_.get();
+  services.acl = std::make_shared<const AclMatcher>(config->acl);
+  const Param* key = nullptr;
+  for (const Param& p : config->core.params)
+    if (p.name == "cluster-nonce-key" && !p.value.empty()) key = &p;
+  if (key) {
+    services.auth_master_key = key->value;
+  } else {
+    // Without a shared key a nonce issued by one node is stale on another
+    // (the phone is challenged once more): set cluster-nonce-key in a cluster.
+    spdlog::warn("switch.conf.xml has no cluster-nonce-key: digest nonces are signed with a random per-process key");
+    services.auth_master_key = fallback_nonce_key_;
+  }
+  return services;
 }
 
 void Node::start_profiles() {
   sip_loop_->start();
   auto config = this->config();
+  ProfileServices services = profile_services();
   run_on_sip_thread(*sip_loop_, [&] {
+    profiles_->set_services(services);
     set_sofia_trace_level(config->sofia.global.tracelevel.empty() ? "info" : config->sofia.global.tracelevel);
     if (!config->sofia.global.log_level.empty() && config->sofia.global.log_level != "0")
       set_sofia_log_level("all", std::atoi(config->sofia.global.log_level.c_str()));
@@ -189,7 +231,9 @@ void Node::shutdown() {
     });
     sip_loop_->stop();
   }
+  if (registration_expiry_) registration_expiry_->stop();
   if (membership_) membership_->stop();
+  if (registrar_db_) registrar_db_->stop();
   if (db_) db_->stop();
   esl_.reset();
 }

@@ -22,6 +22,8 @@ class AclMatcher;
 class ClusterMembership;
 class EslServer;
 class NodeStore;
+class RegistrationExpiry;
+class RegistrationStore;
 
 struct NodeOptions {
   std::string conf_dir;
@@ -46,11 +48,13 @@ class Node : public NodeServices {
   DatabaseStatus database_status() const override;
   std::string database_name() const override;
   std::chrono::system_clock::time_point started_at() const override { return started_at_; }
+  RegistrationStore* registrations() override { return registrations_.get(); }
   bool set_console_loglevel(const std::string& level) override;
   std::string console_loglevel() const override;
 
  private:
   void start_database();
+  ProfileServices profile_services();
   void start_profiles();
   void shutdown();
 
@@ -59,12 +63,18 @@ class Node : public NodeServices {
   std::shared_ptr<const NodeConfig> config_;
   std::chrono::system_clock::time_point started_at_;
   std::string core_uuid_;
+  std::string fallback_nonce_key_;  // when switch.conf.xml sets no cluster-nonce-key
 
   boost::asio::io_context io_;
   std::unique_ptr<EventBus> bus_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<NodeStore> node_store_;
   std::unique_ptr<ClusterMembership> membership_;
+  // Registrations have a connection of their own: group commits of REGISTERs
+  // never wait behind other work.
+  std::unique_ptr<Database> registrar_db_;
+  std::unique_ptr<RegistrationStore> registrations_;
+  std::unique_ptr<RegistrationExpiry> registration_expiry_;
   std::unique_ptr<SipLoop> sip_loop_;
   std::unique_ptr<ProfileManager> profiles_;  // SIP thread only
   std::unique_ptr<AclMatcher> esl_acl_;

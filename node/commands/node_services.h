@@ -10,6 +10,7 @@
 #include "node/sip/profile_manager.h"
 #include "node/sip/sip_loop.h"
 #include "store/database.h"
+#include "store/registration_store.h"
 
 namespace sipedge {
 
@@ -28,6 +29,9 @@ class NodeServices {
   // The database as `sofia status profile` shows it (DBName), without password.
   virtual std::string database_name() const = 0;
   virtual std::chrono::system_clock::time_point started_at() const = 0;
+  // The cluster's registrations (null before the database side is set up).
+  // Its callbacks run on the database worker. Any thread.
+  virtual RegistrationStore* registrations() = 0;
   // Console log level: debug, info, notice, warning, err, crit, alert, console (0-7 too).
   // false for an unknown level.
   virtual bool set_console_loglevel(const std::string& level) = 0;

@@ -1,11 +1,15 @@
 // `sofia ...`: mod_sofia's console command, with FreeSWITCH's replies.
-// Handlers run on the SIP thread (they touch profiles) and reply from there.
+// Handlers run on the SIP thread (they touch profiles) and reply from there,
+// except those that read registrations: they reply when the database has
+// answered (node/commands/registration_commands.h).
 #include "node/commands/sofia_command.h"
 
 #include <cassert>
 
 #include <spdlog/spdlog.h>
 
+#include "node/commands/registration_commands.h"
+#include "node/commands/sofia_contact_command.h"
 #include "node/commands/sofia_status_format.h"
 #include "node/sip/sofia_log.h"
 
@@ -19,9 +23,11 @@ constexpr const char* kUsage =
     "sofia global siptrace <on|off>\n"
     "\n"
     "sofia profile <name> [start | stop | restart | rescan]\n"
+    "                     flush_inbound_reg [<call_id> | <[user]@domain>] [reboot]\n"
+    "                     check_sync [<call_id> | <[user]@domain>]\n"
     "                     siptrace <on|off>\n"
     "\n"
-    "sofia <status|xmlstatus> profile <name>\n"
+    "sofia <status|xmlstatus> profile <name> [reg [<contact str>]] | [pres <pres str>] | [user <user@domain>]\n"
     "sofia <status|xmlstatus> gateway <name>\n"
     "\n"
     "sofia loglevel <all|default|tport|iptsec|nea|nta|nth_client|nth_server|nua|soa|sresolv|stun> [0-9]\n"
@@ -42,8 +48,28 @@ class SofiaCommand {
  public:
   explicit SofiaCommand(NodeServices& node) : node_(node) {}
 
-  std::string run(const std::vector<std::string>& argv) {
+  // Replies now, or hands the reply over to a command that answers later.
+  void run(const std::vector<std::string>& argv, Reply reply) {
     assert(node_.sip_loop().in_thread());
+    if (argv.size() >= 3 && (argv[0] == "status" || argv[0] == "xmlstatus") && argv[1] == "profile") {
+      // Every `sofia status profile P ...` shows registrations or their count: ask the database.
+      Profile* profile = node_.profiles().find(argv[2]);
+      if (!profile) return reply("Invalid Profile!\n");
+      std::vector<std::string> rest(argv.begin() + 3, argv.end());
+      return reply_profile_status(node_, profile->status(), std::move(rest), argv[0] == "xmlstatus", std::move(reply));
+    }
+    if (argv.size() >= 3 && argv[0] == "profile" && (argv[2] == "flush_inbound_reg" || argv[2] == "check_sync")) {
+      Profile* profile = node_.profiles().find(argv[1]);
+      if (!profile) return reply("Invalid Profile [" + argv[1] + "]");
+      std::vector<std::string> rest(argv.begin() + 3, argv.end());
+      if (argv[2] == "flush_inbound_reg") return flush_inbound_reg(node_, argv[1], std::move(rest), std::move(reply));
+      return check_sync(node_, argv[1], std::move(rest), std::move(reply));
+    }
+    reply(run(argv));
+  }
+
+ private:
+  std::string run(const std::vector<std::string>& argv) {
     if (argv.empty() || argv[0] == "help") return kUsage;
     const std::string& sub = argv[0];
     std::vector<std::string> rest(argv.begin() + 1, argv.end());
@@ -56,23 +82,14 @@ class SofiaCommand {
     return "Unknown Command [" + sub + "]\n";
   }
 
- private:
   std::string status(const std::vector<std::string>& argv, bool xml) {
     ProfileManager& profiles = node_.profiles();
     if (argv.empty()) {
       auto all = profiles.statuses();
       return xml ? format_sofia_xmlstatus(all) : format_sofia_status(all);
     }
-    if (argv[0] == "profile") {
-      Profile* profile = argv.size() > 1 ? profiles.find(argv[1]) : nullptr;
-      if (!profile) return "Invalid Profile!\n";
-      if (argv.size() > 2 && (argv[2] == "reg" || argv[2] == "user" || argv[2] == "pres"))
-        return "-ERR sofia status profile " + argv[1] + " " + argv[2] +
-               ": no registrar in this build yet\n";
-      ProfileStatus s = profile->status();
-      return xml ? format_profile_xmlstatus(s, node_.database_name())
-                 : format_profile_status(s, node_.database_name());
-    }
+    // `status profile P ...` is answered by run(argv, reply) (it needs the database).
+    if (argv[0] == "profile") return "Invalid Profile!\n";
     if (argv[0] == "gateway") {
       // Gateways are not configured by this build (docs/configuration.md): none exists.
       if (argv.size() > 1) return "Invalid Gateway!\n";
@@ -198,9 +215,10 @@ class SofiaCommand {
 void register_sofia_command(CommandRegistry& registry, NodeServices& node) {
   registry.add("sofia", "<cmd> <args>", "Sofia Controls", [&node](const CommandArgs& args, Reply reply) {
     node.sip_loop().post([&node, words = args.words, reply = std::move(reply)] {
-      reply(SofiaCommand(node).run(words));
+      SofiaCommand(node).run(words, reply);
     });
   });
+  register_sofia_contact_command(registry, node);
 }
 
 }  // namespace sipedge

@@ -107,7 +107,7 @@ std::string format_profile_status(const ProfileStatus& profile, const std::strin
 }
 
 std::string format_sofia_xmlstatus(const std::vector<ProfileStatus>& profiles) {
-  std::string out = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<profiles>\n";
+  std::string out = std::string(kXmlHeader) + "\n<profiles>\n";
   for (const ProfileStatus& p : profiles) {
     if (!p.running) continue;
     out += fmt::format("<profile>\n<name>{}</name>\n<type>profile</type>\n<data>{}</data>\n<state>RUNNING ({})</state>\n</profile>\n",
@@ -118,7 +118,11 @@ std::string format_sofia_xmlstatus(const std::vector<ProfileStatus>& profiles) {
 }
 
 std::string format_profile_xmlstatus(const ProfileStatus& profile, const std::string& db_name) {
-  std::string out = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<profile>\n  <profile-info>\n";
+  return std::string(kXmlHeader) + "\n<profile>\n" + format_profile_info_xml(profile, db_name) + "</profile>\n";
+}
+
+std::string format_profile_info_xml(const ProfileStatus& profile, const std::string& db_name) {
+  std::string out = "  <profile-info>\n";
   std::vector<Row> rows = profile_rows(profile, db_name);
   // The XML lists calls-in, calls-out, failed-calls-in, failed-calls-out (unlike the text).
   for (size_t i = 0; i + 2 < rows.size(); ++i)
@@ -137,7 +141,7 @@ std::string format_profile_xmlstatus(const ProfileStatus& profile, const std::st
     else if (tag == "ext-sip-ip") tag = "ext-sip-ip";
     out += fmt::format("    <{0}>{1}</{0}>\n", tag, xml_escape(row.value));
   }
-  out += "  </profile-info>\n</profile>\n";
+  out += "  </profile-info>\n";
   return out;
 }
 

@@ -8,6 +8,7 @@
 
 namespace sipedge {
 
+inline constexpr const char* kXmlHeader = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>";
 inline constexpr const char* kStatusLine =
     "=================================================================================================";
 
@@ -17,6 +18,9 @@ std::string format_sofia_status(const std::vector<ProfileStatus>& profiles);
 std::string format_profile_status(const ProfileStatus& profile, const std::string& db_name);
 std::string format_sofia_xmlstatus(const std::vector<ProfileStatus>& profiles);
 std::string format_profile_xmlstatus(const ProfileStatus& profile, const std::string& db_name);
+// The "  <profile-info>...</profile-info>\n" block of format_profile_xmlstatus,
+// for `sofia xmlstatus profile P pres ...` which adds registrations after it.
+std::string format_profile_info_xml(const ProfileStatus& profile, const std::string& db_name);
 
 std::string xml_escape(const std::string& text);
 

@@ -18,6 +18,8 @@ bool listed(std::initializer_list<std::string_view> names, std::string_view name
 bool is_known_switch_param(std::string_view name) {
   // switch_core.c switch_core_init / vanilla switch.conf.xml, plus sipedge's logfile.
   return listed({"switchname", "core-db-dsn", "loglevel", "logfile",
+                 // sipedge: the digest nonce key every node of a cluster shares
+                 "cluster-nonce-key",
                  "colorize-console", "dialplan-timestamps", "max-db-handles",
                  "db-handle-timeout", "event-heartbeat-interval", "max-sessions",
                  "sessions-per-second", "debug-level", "max_dtmf_duration", "min_dtmf_duration",
@@ -57,6 +59,8 @@ bool is_known_profile_param(std::string_view name) {
       "force-register-db-domain", "disable-hold", "disable-transcoding", "inbound-codec-prefs",
       "outbound-codec-prefs", "codec-prefs", "NDLB-received-in-nat-reg-contact",
       "aggressive-nat-detection", "track-calls",
+      // sipedge registrar: 423 below the minimum, shortened above the maximum
+      "register-min-expires", "register-max-expires", "register-default-expires",
       // common FreeSWITCH profile params (vanilla internal.xml / external.xml, sofia.c)
       "debug", "sip-capture", "watchdog-enabled", "watchdog-step-timeout",
       "watchdog-event-timeout", "log-auth-failures", "forward-unsolicited-mwi-notify",
@@ -84,7 +88,7 @@ bool is_known_profile_param(std::string_view name) {
       "inbound-use-callid-as-uuid", "outbound-use-uuid-as-callid", "rtp-autofix-timing",
       "pass-callee-id", "auto-rtp-bugs", "disable-srv", "disable-naptr", "disable-srv503",
       "timer-T1", "timer-T1X64", "timer-T2", "timer-T4", "auto-jitterbuffer-msec",
-      "sip-options-respond-503-on-busy", "sip-force-expires", "sip-expires-max-deviation",
+      "sip-options-respond-503-on-busy", "sip-force-expires", "sip-force-expires-min", "sip-force-expires-max", "sip-expires-max-deviation",
       "sip-expires-late-margin", "p-asserted-id-parse", "enable-rfc-5626", "user-agent-string",
       "username", "rtcp-audio-interval-msec", "rtcp-video-interval-msec", "media-option",
       "liberal-dtmf", "rtp-digit-delay", "parse-all-invite-headers", "ws-binding",

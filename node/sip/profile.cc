@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "node/sip/numeric_host_guard.h"
+#include "node/sip/registrar.h"
 
 extern "C" {
 #include <sofia-sip/nta_tport.h>
@@ -23,8 +24,9 @@ namespace sipedge {
 
 namespace {
 
-// What this node implements today (RFC 3261 20.5). Grows with the registrar and calls.
-constexpr const char* kAllow = "OPTIONS";
+// What this node implements today (RFC 3261 20.5). Grows with calls.
+constexpr const char* kAllowWithRegistrar = "OPTIONS, REGISTER";
+constexpr const char* kAllowWithoutRegistrar = "OPTIONS";
 constexpr const char* kAccept = "application/sdp";
 // Option tags we implement (RFC 3261 20.37). None yet: Require of anything gets 420.
 constexpr const char* kSupported = "";
@@ -44,10 +46,11 @@ std::string param_or(const ProfileConfig& c, const char* name, const char* fallb
 
 }  // namespace
 
-Profile::Profile(SipLoop& loop, EventBus& bus, ProfileConfig config)
+Profile::Profile(SipLoop& loop, EventBus& bus, ProfileConfig config, ProfileServices services)
     : loop_(loop),
       bus_(bus),
       config_(std::move(config)),
+      services_(std::move(services)),
       user_agent_(param_or(config_, "user-agent-string", "sipedge/" SIPEDGE_VERSION)),
       siptrace_(config_.sip_trace) {}
 
@@ -84,6 +87,7 @@ void Profile::start() {
     agent_ = nullptr;
     throw std::runtime_error("profile " + config_.name + ": cannot create the default leg");
   }
+  if (services_.registrations) registrar_ = std::make_unique<Registrar>(loop_, bus_, config_, services_);
   bound_port_ = config_.sip_port;
   if (sip_contact_t const* m = nta_agent_contact(agent_); m && m->m_url->url_port)
     bound_port_ = std::atoi(m->m_url->url_port);
@@ -100,6 +104,7 @@ void Profile::start() {
 void Profile::stop() {
   assert(loop_.in_thread());
   if (!agent_) return;
+  registrar_.reset();  // forget pending REGISTERs before the agent frees their transactions
   nta_leg_destroy(default_leg_);
   default_leg_ = nullptr;
   nta_agent_destroy(agent_);
@@ -122,6 +127,7 @@ std::vector<std::string> Profile::apply(const ProfileConfig& config) {
     config_.sip_port = port;
   }
   if (trace_changed) set_siptrace(config_.sip_trace);
+  if (registrar_) registrar_->apply(config_);
   user_agent_ = param_or(config_, "user-agent-string", "sipedge/" SIPEDGE_VERSION);
   return need_restart;
 }
@@ -188,18 +194,20 @@ int Profile::handle_out_of_dialog(nta_incoming_t* irq, sip_t const* sip) {
   if (type != url_sip && type != url_sips && type != url_tel) {
     return 416;
   }
+  const char* allow = registrar_ ? kAllowWithRegistrar : kAllowWithoutRegistrar;
   if (method == sip_method_unknown) {
     // RFC 3261 8.2.1: unrecognised method → 501 (with Allow, RFC 4475 3.1.1.2).
-    nta_incoming_treply(irq, SIP_501_NOT_IMPLEMENTED, SIPTAG_ALLOW_STR(kAllow), SIPTAG_USER_AGENT_STR(user_agent_.c_str()), TAG_END());
+    nta_incoming_treply(irq, SIP_501_NOT_IMPLEMENTED, SIPTAG_ALLOW_STR(allow), SIPTAG_USER_AGENT_STR(user_agent_.c_str()), TAG_END());
     return 501;
   }
   if (method == sip_method_cancel || method == sip_method_bye) {
     // A CANCEL or BYE that reaches the default leg matches no transaction or dialog.
     return 481;
   }
+  if (method == sip_method_register && registrar_) return registrar_->handle(irq, sip);
   if (method != sip_method_options) {
     // RFC 3261 8.2.1: a method we know but do not support here → 405 with Allow.
-    nta_incoming_treply(irq, SIP_405_METHOD_NOT_ALLOWED, SIPTAG_ALLOW_STR(kAllow), SIPTAG_USER_AGENT_STR(user_agent_.c_str()), TAG_END());
+    nta_incoming_treply(irq, SIP_405_METHOD_NOT_ALLOWED, SIPTAG_ALLOW_STR(allow), SIPTAG_USER_AGENT_STR(user_agent_.c_str()), TAG_END());
     return 405;
   }
   // RFC 3261 8.2.2.3: any Require option we do not support → 420 listing them.
@@ -211,7 +219,7 @@ int Profile::handle_out_of_dialog(nta_incoming_t* irq, sip_t const* sip) {
     if (unsupported) return 420;
   }
   // RFC 3261 11.2: OPTIONS answered as an INVITE would be, with our capabilities.
-  nta_incoming_treply(irq, SIP_200_OK, SIPTAG_ALLOW_STR(kAllow), SIPTAG_ACCEPT_STR(kAccept),
+  nta_incoming_treply(irq, SIP_200_OK, SIPTAG_ALLOW_STR(allow), SIPTAG_ACCEPT_STR(kAccept),
                       SIPTAG_SUPPORTED_STR(kSupported), SIPTAG_USER_AGENT_STR(user_agent_.c_str()), TAG_END());
   return 200;
 }

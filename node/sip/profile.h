@@ -10,6 +10,7 @@
 
 #include "node/config/node_config.h"
 #include "node/events/event_bus.h"
+#include "node/sip/profile_services.h"
 #include "node/sip/sip_loop.h"
 
 extern "C" {
@@ -17,6 +18,8 @@ extern "C" {
 }
 
 namespace sipedge {
+
+class Registrar;
 
 // What `sofia status` shows of a profile; a copy, safe to hand to other threads.
 struct ProfileStatus {
@@ -42,7 +45,7 @@ struct ProfileStatus {
 
 class Profile {
  public:
-  Profile(SipLoop& loop, EventBus& bus, ProfileConfig config);
+  Profile(SipLoop& loop, EventBus& bus, ProfileConfig config, ProfileServices services);
   ~Profile();
   Profile(const Profile&) = delete;
   Profile& operator=(const Profile&) = delete;
@@ -60,6 +63,9 @@ class Profile {
   const std::string& name() const { return config_.name; }
   const ProfileConfig& config() const { return config_; }
   ProfileStatus status() const;
+  // The profile's nta agent (null while stopped), for requests the node
+  // originates from this profile (reboot NOTIFY). SIP thread only.
+  nta_agent_t* agent() const { return agent_; }
 
  private:
   static int on_request(nta_leg_magic_t* magic, nta_leg_t* leg, nta_incoming_t* irq, sip_t const* sip);
@@ -69,6 +75,8 @@ class Profile {
   SipLoop& loop_;
   EventBus& bus_;
   ProfileConfig config_;
+  ProfileServices services_;
+  std::unique_ptr<Registrar> registrar_;  // while running
   std::string user_agent_;  // User-Agent of our responses (user-agent-string)
   nta_agent_t* agent_ = nullptr;
   nta_leg_t* default_leg_ = nullptr;

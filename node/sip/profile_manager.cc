@@ -30,7 +30,7 @@ void ProfileManager::start(const ProfileConfig& config) {
   auto it = profiles_.find(config.name);
   if (it != profiles_.end() && it->second->running())
     throw std::runtime_error("profile " + config.name + " is already running");
-  auto profile = std::make_unique<Profile>(loop_, bus_, config);
+  auto profile = std::make_unique<Profile>(loop_, bus_, config, services_);
   profile->start();  // throws before we replace anything
   profiles_[config.name] = std::move(profile);
 }

@@ -10,7 +10,8 @@ namespace sipedge {
 
 class ProfileManager {
  public:
-  ProfileManager(SipLoop& loop, EventBus& bus) : loop_(loop), bus_(bus) {}
+  ProfileManager(SipLoop& loop, EventBus& bus, ProfileServices services)
+      : loop_(loop), bus_(bus), services_(std::move(services)) {}
   ~ProfileManager();
 
   // Starts every profile of the config; returns one error line per profile
@@ -24,10 +25,13 @@ class ProfileManager {
   Profile* find(const std::string& name);
   std::vector<ProfileStatus> statuses() const;  // in name order
   void set_global_siptrace(bool on);
+  // Used by profiles started from now on (e.g. the ACLs after reloadxml).
+  void set_services(ProfileServices services) { services_ = std::move(services); }
 
  private:
   SipLoop& loop_;
   EventBus& bus_;
+  ProfileServices services_;
   std::map<std::string, ProfilePtr> profiles_;
 };
 

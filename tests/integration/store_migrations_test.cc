@@ -392,11 +392,11 @@ class NodeStoreTest : public StoreTest {
     StoreTest::TearDown();
   }
 
-  RegisterOutcome register_node(const std::string& name, const std::string& runtime) {
-    std::promise<RegisterOutcome> done;
+  NodeRegisterOutcome register_node(const std::string& name, const std::string& runtime) {
+    std::promise<NodeRegisterOutcome> done;
     auto result = done.get_future();
     store_->register_node(NodeRecord{name, runtime, "0.1.0", "host-a"},
-                          [&done](RegisterOutcome outcome) { done.set_value(outcome); },
+                          [&done](NodeRegisterOutcome outcome) { done.set_value(outcome); },
                           [&done](const std::string& error) {
                             done.set_exception(std::make_exception_ptr(std::runtime_error(error)));
                           });
@@ -459,11 +459,11 @@ TEST_F(NodeStoreTest, ReRegisterKeepsStartTimeOnlyForTheSameRuntime) {
   const auto started = list()[0].started_at;
   std::this_thread::sleep_for(20ms);
 
-  const RegisterOutcome again = register_node("node-a", kNodeRuntime);  // reconnect
+  const NodeRegisterOutcome again = register_node("node-a", kNodeRuntime);  // reconnect
   EXPECT_EQ(again.previous_runtime_id, kNodeRuntime);
   EXPECT_EQ(list()[0].started_at, started);
 
-  const RegisterOutcome restarted = register_node("node-a", kOtherRuntime);  // process restart
+  const NodeRegisterOutcome restarted = register_node("node-a", kOtherRuntime);  // process restart
   EXPECT_EQ(restarted.previous_runtime_id, kNodeRuntime);
   EXPECT_GE(restarted.previous_seen_ago.count(), 0);
   const auto nodes = list();
