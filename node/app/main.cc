@@ -85,7 +85,10 @@ int main(int argc, char** argv) {
     std::cerr << "sipedge: configuration error: " << e.what() << "\n";
     return 2;
   }
-  if (args.command == "migrate") return sipedge::run_migrate_command(config.core.core_db_dsn, args.migrations_dir);
+  if (args.command == "migrate") {
+    sipedge::setup_logging(spdlog::level::warn, "");  // the command prints what it applied itself
+    return sipedge::run_migrate_command(config.core.core_db_dsn, args.migrations_dir);
+  }
   if (args.command == "directory") {
     sipedge::setup_logging(spdlog::level::warn, "");  // keeps the migrator's info lines off stdout
     return sipedge::run_directory_command(args.rest, config.core.core_db_dsn, args.migrations_dir, args.conf_dir);
