@@ -20,6 +20,7 @@ namespace sipedge {
 namespace {
 
 constexpr const char* kFind = "directory_store_find";
+constexpr const char* kFindMany = "directory_store_find_many";
 constexpr const char* kUpsert = "directory_store_upsert";
 constexpr const char* kDelete = "directory_store_delete";
 constexpr const char* kListAll = "directory_store_list_all";
@@ -35,6 +36,9 @@ select domain, user_id, coalesce(password, ''), coalesce(a1_hash, ''), enabled,
 )sql";
 
 const std::string kFindSql = kSelectUsers + " where domain = $1 and user_id = $2";
+// $1 domains (lower-cased), $2 user ids, pairwise; the primary key serves it.
+const std::string kFindManySql =
+    kSelectUsers + " where (domain, user_id) in (select d, u from unnest($1::text[], $2::text[]) as k(d, u))";
 // Bytewise order ("C"), so listings do not depend on the database's locale.
 const std::string kListAllSql = kSelectUsers + " order by domain collate \"C\", user_id collate \"C\"";
 const std::string kListDomainSql = kSelectUsers + " where domain = $1 order by user_id collate \"C\"";
@@ -116,6 +120,7 @@ void check_user(const DirectoryUser& user) {
 void prepare_admin_statements(pqxx::connection& conn) {
   // pqxx declares lazily and accepts an identical re-declaration.
   conn.prepare(kFind, kFindSql);
+  conn.prepare(kFindMany, kFindManySql);
   conn.prepare(kUpsert, kUpsertSql);
   conn.prepare(kDelete, kDeleteSql);
   conn.prepare(kListAll, kListAllSql);
@@ -177,13 +182,42 @@ std::vector<DirectoryUser> DirectoryAdmin::list(const std::string& domain) {
 
 DirectoryStore::DirectoryStore(Database& db) : db_(db) { prepare_statements(db_); }
 
-void DirectoryStore::prepare_statements(Database& db) { db.prepare(kFind, kFindSql); }
+void DirectoryStore::prepare_statements(Database& db) {
+  db.prepare(kFind, kFindSql);
+  db.prepare(kFindMany, kFindManySql);
+}
 
 std::optional<DirectoryUser> DirectoryStore::find_in(pqxx::work& txn, const std::string& domain,
                                                      const std::string& user_id) {
   const pqxx::result rows = txn.exec_prepared(kFind, ascii_lower(domain), user_id);
   if (rows.empty()) return std::nullopt;
   return user_from_row(rows[0]);
+}
+
+std::map<std::pair<std::string, std::string>, DirectoryUser> DirectoryStore::find_many_in(
+    pqxx::work& txn, const std::vector<std::pair<std::string, std::string>>& keys) {
+  std::map<std::pair<std::string, std::string>, DirectoryUser> found;
+  if (keys.empty()) return found;
+  std::vector<std::string> domains, user_ids;
+  domains.reserve(keys.size());
+  user_ids.reserve(keys.size());
+  for (const auto& [domain, user_id] : keys) {
+    domains.push_back(ascii_lower(domain));
+    user_ids.push_back(user_id);
+  }
+  // Rows come back under the stored (lower-cased) domain; answer under the
+  // keys as given, as find_in would for each.
+  std::map<std::pair<std::string, std::string>, DirectoryUser> rows;
+  for (const auto& row : txn.exec_prepared(kFindMany, pg_text_array(domains), pg_text_array(user_ids))) {
+    DirectoryUser user = user_from_row(row);
+    auto key = std::make_pair(user.domain, user.user_id);
+    rows.emplace(std::move(key), std::move(user));
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const auto it = rows.find({domains[i], user_ids[i]});
+    if (it != rows.end()) found.emplace(keys[i], it->second);
+  }
+  return found;
 }
 
 void DirectoryStore::find(std::string domain, std::string user_id,

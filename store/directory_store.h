@@ -3,6 +3,7 @@
 // with a password or a precomputed HA1 (FreeSWITCH's a1-hash) and the
 // variables calls will carry. Plain structs; nothing about SIP messages.
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -53,6 +54,12 @@ class DirectoryStore {
   // registration batcher to look users up in its own transaction).
   static std::optional<DirectoryUser> find_in(pqxx::work& txn, const std::string& domain,
                                               const std::string& user_id);
+  // Many users in ONE statement (the registration batch: one round trip
+  // instead of one per REGISTER). keys are (domain, user_id) as find_in takes
+  // them; the result is keyed by the same pairs as given, and holds only the
+  // keys that name a user (disabled users included, enabled=false).
+  static std::map<std::pair<std::string, std::string>, DirectoryUser> find_many_in(
+      pqxx::work& txn, const std::vector<std::pair<std::string, std::string>>& keys);
   static void prepare_statements(Database& db);
 
  private:

@@ -2,6 +2,7 @@
 // (`sipedge migrate --conf DIR`). Exit codes: 0 clean stop, 1 other failure,
 // 2 configuration error, 3 migration/database schema failure.
 #include <cstdlib>
+#include <memory>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -102,6 +103,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   for (const std::string& warning : config.warnings) spdlog::warn("{}", warning);
-  sipedge::Node node(std::move(config), sipedge::NodeOptions{args.conf_dir, args.migrations_dir});
-  return node.run();
+  std::unique_ptr<sipedge::Node> node;
+  try {
+    node = std::make_unique<sipedge::Node>(std::move(config), sipedge::NodeOptions{args.conf_dir, args.migrations_dir});
+  } catch (const sipedge::ConfigError& e) {
+    std::cerr << "sipedge: configuration error: " << e.what() << "\n";
+    return 2;
+  }
+  return node->run();
 }

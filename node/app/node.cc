@@ -10,6 +10,9 @@
 #include <spdlog/spdlog.h>
 
 #include "node/app/logging.h"
+#include "node/calls/call_manager.h"
+#include "node/dialplan/dialplan.h"
+#include "node/commands/call_commands.h"
 #include "node/commands/core_commands.h"
 #include "node/commands/sofia_command.h"
 #include "node/config/acl_matcher.h"
@@ -19,6 +22,8 @@
 #include "recovery/cluster_membership.h"
 #include "store/migrator.h"
 #include "store/node_store.h"
+#include "store/call_store.h"
+#include "store/directory_store.h"
 #include "store/registration_store.h"
 
 namespace sipedge {
@@ -71,8 +76,12 @@ Node::Node(NodeConfig config, NodeOptions options)
   sip_loop_ = std::make_unique<SipLoop>();
   // Profiles get their services when the database side exists (start_profiles).
   profiles_ = std::make_unique<ProfileManager>(*sip_loop_, *bus_, ProfileServices{});
+  // A dialplan error is a configuration error (ConfigError, exit 2 in main).
+  dialplan_ = std::make_shared<const Dialplan>(load_dialplan(options_.conf_dir, config_->vars));
+  for (const std::string& w : dialplan_->warnings) spdlog::warn("{}", w);
   register_core_commands(commands_, *this);
   register_sofia_command(commands_, *this);
+  register_call_commands(commands_, *this);
 }
 
 Node::~Node() { shutdown(); }
@@ -86,9 +95,11 @@ std::string Node::reload_config() {
   try {
     NodeConfig fresh = load_node_config(options_.conf_dir);
     for (const std::string& warning : fresh.warnings) spdlog::warn("{}", warning);
+    auto dialplan = std::make_shared<const Dialplan>(load_dialplan(options_.conf_dir, fresh.vars));
     {
       std::lock_guard lock(config_mutex_);
       config_ = std::make_shared<const NodeConfig>(std::move(fresh));
+      dialplan_ = std::move(dialplan);
     }
     // Profiles (re)started from now on use the new ACLs.
     if (sip_loop_->root()) sip_loop_->post([this, services = profile_services()] { profiles_->set_services(services); });
@@ -151,6 +162,13 @@ void Node::start_database() {
   registrar_db_->start();
   registration_expiry_ = std::make_unique<RegistrationExpiry>(*registrations_, *bus_, std::chrono::seconds(1));
   registration_expiry_->start();
+
+  directory_ = std::make_unique<DirectoryStore>(*db_);
+  calls_db_ = std::make_unique<Database>(config_->core.core_db_dsn, "calls");
+  calls_db_->on_connect(migrate);
+  calls_db_->on_fatal(fatal);
+  call_store_ = std::make_unique<CallStore>(*calls_db_);
+  calls_db_->start();
 }
 
 ProfileServices Node::profile_services() {
@@ -158,6 +176,7 @@ ProfileServices Node::profile_services() {
   ProfileServices services;
   services.node_name = config->core.switchname;
   services.registrations = registrations_.get();
+  services.calls = call_manager_.get();
   services.acl = std::make_shared<const AclMatcher>(config->acl);
   const Param* key = nullptr;
   for (const Param& p : config->core.params)
@@ -175,6 +194,23 @@ ProfileServices Node::profile_services() {
 
 void Node::start_profiles() {
   sip_loop_->start();
+  {
+    CallServices cs;
+    cs.node_name = config_->core.switchname;
+    cs.registrations = registrations_.get();
+    cs.directory = directory_.get();
+    cs.calls = call_store_.get();
+    for (const Param& p : config_->core.params)
+      if (p.name == "cluster-nonce-key" && !p.value.empty()) cs.auth_master_key = p.value;
+    if (cs.auth_master_key.empty()) cs.auth_master_key = fallback_nonce_key_;
+    cs.dialplan = [this] {
+      std::lock_guard lock(config_mutex_);
+      return dialplan_;
+    };
+    cs.find_profile = [this](const std::string& name) { return profiles_->find(name); };
+    if (auto it = config_->vars.find("domain"); it != config_->vars.end()) cs.default_domain = it->second;
+    call_manager_ = std::make_unique<CallManager>(*sip_loop_, *bus_, std::move(cs));
+  }
   auto config = this->config();
   ProfileServices services = profile_services();
   run_on_sip_thread(*sip_loop_, [&] {
@@ -226,7 +262,9 @@ void Node::shutdown() {
   if (esl_) esl_->stop();
   if (sip_loop_ && sip_loop_->root()) {
     run_on_sip_thread(*sip_loop_, [this] {
+      if (call_manager_) call_manager_->hangup_all(HangupCause::system_shutdown);
       profiles_->stop_all();
+      call_manager_.reset();
       return 0;
     });
     sip_loop_->stop();
@@ -234,6 +272,7 @@ void Node::shutdown() {
   if (registration_expiry_) registration_expiry_->stop();
   if (membership_) membership_->stop();
   if (registrar_db_) registrar_db_->stop();
+  if (calls_db_) calls_db_->stop();
   if (db_) db_->stop();
   esl_.reset();
 }

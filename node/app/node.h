@@ -22,8 +22,12 @@ class AclMatcher;
 class ClusterMembership;
 class EslServer;
 class NodeStore;
+class CallManager;
+class CallStore;
+class DirectoryStore;
 class RegistrationExpiry;
 class RegistrationStore;
+struct Dialplan;
 
 struct NodeOptions {
   std::string conf_dir;
@@ -49,6 +53,7 @@ class Node : public NodeServices {
   std::string database_name() const override;
   std::chrono::system_clock::time_point started_at() const override { return started_at_; }
   RegistrationStore* registrations() override { return registrations_.get(); }
+  CallManager* calls() override { return call_manager_.get(); }
   bool set_console_loglevel(const std::string& level) override;
   std::string console_loglevel() const override;
 
@@ -75,6 +80,12 @@ class Node : public NodeServices {
   std::unique_ptr<Database> registrar_db_;
   std::unique_ptr<RegistrationStore> registrations_;
   std::unique_ptr<RegistrationExpiry> registration_expiry_;
+  // Calls: confirmed dialogs are written on a connection of their own.
+  std::unique_ptr<Database> calls_db_;
+  std::unique_ptr<CallStore> call_store_;
+  std::unique_ptr<DirectoryStore> directory_;
+  std::shared_ptr<const Dialplan> dialplan_;  // guarded by config_mutex_
+  std::unique_ptr<CallManager> call_manager_;  // SIP thread
   std::unique_ptr<SipLoop> sip_loop_;
   std::unique_ptr<ProfileManager> profiles_;  // SIP thread only
   std::unique_ptr<AclMatcher> esl_acl_;

@@ -14,6 +14,8 @@
 
 namespace sipedge {
 
+class CallManager;
+
 class NodeServices {
  public:
   virtual ~NodeServices() = default;
@@ -32,6 +34,7 @@ class NodeServices {
   // The cluster's registrations (null before the database side is set up).
   // Its callbacks run on the database worker. Any thread.
   virtual RegistrationStore* registrations() = 0;
+  virtual CallManager* calls() = 0;  // SIP thread only; null when calls are not served
   // Console log level: debug, info, notice, warning, err, crit, alert, console (0-7 too).
   // false for an unknown level.
   virtual bool set_console_loglevel(const std::string& level) = 0;

@@ -26,6 +26,7 @@ namespace {
 
 // What this node implements today (RFC 3261 20.5). Grows with calls.
 constexpr const char* kAllowWithRegistrar = "OPTIONS, REGISTER";
+constexpr const char* kAllowWithCalls = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REGISTER";
 constexpr const char* kAllowWithoutRegistrar = "OPTIONS";
 constexpr const char* kAccept = "application/sdp";
 // Option tags we implement (RFC 3261 20.37). None yet: Require of anything gets 420.
@@ -194,7 +195,7 @@ int Profile::handle_out_of_dialog(nta_incoming_t* irq, sip_t const* sip) {
   if (type != url_sip && type != url_sips && type != url_tel) {
     return 416;
   }
-  const char* allow = registrar_ ? kAllowWithRegistrar : kAllowWithoutRegistrar;
+  const char* allow = services_.calls ? kAllowWithCalls : registrar_ ? kAllowWithRegistrar : kAllowWithoutRegistrar;
   if (method == sip_method_unknown) {
     // RFC 3261 8.2.1: unrecognised method → 501 (with Allow, RFC 4475 3.1.1.2).
     nta_incoming_treply(irq, SIP_501_NOT_IMPLEMENTED, SIPTAG_ALLOW_STR(allow), SIPTAG_USER_AGENT_STR(user_agent_.c_str()), TAG_END());
@@ -205,6 +206,7 @@ int Profile::handle_out_of_dialog(nta_incoming_t* irq, sip_t const* sip) {
     return 481;
   }
   if (method == sip_method_register && registrar_) return registrar_->handle(irq, sip);
+  if (method == sip_method_invite && services_.calls) return services_.calls->on_invite(*this, irq, sip);
   if (method != sip_method_options) {
     // RFC 3261 8.2.1: a method we know but do not support here → 405 with Allow.
     nta_incoming_treply(irq, SIP_405_METHOD_NOT_ALLOWED, SIPTAG_ALLOW_STR(allow), SIPTAG_USER_AGENT_STR(user_agent_.c_str()), TAG_END());

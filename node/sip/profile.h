@@ -61,6 +61,7 @@ class Profile {
   void set_siptrace(bool on);
 
   const std::string& name() const { return config_.name; }
+  const ProfileServices& services() const { return services_; }
   const ProfileConfig& config() const { return config_; }
   ProfileStatus status() const;
   // The profile's nta agent (null while stopped), for requests the node

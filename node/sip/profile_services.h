@@ -3,16 +3,30 @@
 #include <memory>
 #include <string>
 
+extern "C" {
+#include <sofia-sip/nta.h>
+}
+
 namespace sipedge {
 
 class AclMatcher;
+class Profile;
 class RegistrationStore;
+
+// Takes the out-of-dialog INVITEs of every profile (the call code, node/calls/).
+// Returns the status nta answers with now, or 0 when the answer comes later.
+class InviteHandler {
+ public:
+  virtual ~InviteHandler() = default;
+  virtual int on_invite(Profile& profile, nta_incoming_t* irq, sip_t const* sip) = 0;
+};
 
 struct ProfileServices {
   std::string node_name;                    // switchname: stored with every binding
   std::string auth_master_key;              // signs digest nonces; the same on every node of a cluster
   RegistrationStore* registrations = nullptr;  // null: REGISTER is not served (405)
   std::shared_ptr<const AclMatcher> acl;    // network lists of acl.conf.xml
+  InviteHandler* calls = nullptr;           // null: INVITE is not served (405)
 };
 
 }  // namespace sipedge

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 
 #include <cassert>
+#include <climits>
 #include <cstdlib>
 #include <random>
 
@@ -42,6 +43,13 @@ int int_param(const ProfileConfig& c, const char* name, int fallback) {
 }
 
 std::string str(const char* s) { return s ? s : ""; }
+
+// RFC 3261 20.19: delta-seconds are 0..2^32-1. Saturate instead of wrapping, so
+// a huge value never becomes 0 (a removal) or negative. Digits already checked.
+int saturated_delta(const char* digits) {
+  unsigned long long v = std::strtoull(digits, nullptr, 10);  // ULLONG_MAX on overflow
+  return v > INT_MAX ? INT_MAX : static_cast<int>(v);
+}
 
 std::string url_text(su_home_t* home, url_t const* url) {
   char* s = url_as_string(home, url);
@@ -217,7 +225,8 @@ int Registrar::handle(nta_incoming_t* irq, sip_t const* sip) {
         return reply_error(irq, 400, "Invalid Contact Expires");
     }
   }
-  int header_expires = sip->sip_expires ? static_cast<int>(sip->sip_expires->ex_delta) : -1;
+  int header_expires =
+      sip->sip_expires ? static_cast<int>(std::min<unsigned long>(sip->sip_expires->ex_delta, INT_MAX)) : -1;
   if (star && (contact_count != 1 || header_expires != 0))
     return reply_error(irq, 400, "Invalid Contact: * needs Expires: 0 and no other contact");
 
@@ -264,7 +273,7 @@ int Registrar::handle(nta_incoming_t* irq, sip_t const* sip) {
 
   // Expiry policy: RFC 3261 10.3 step 7 (423 with Min-Expires), FreeSWITCH's sip-force-expires*.
   auto granted_expires = [&](sip_contact_t const* m) {
-    int e = m->m_expires ? std::atoi(m->m_expires) : header_expires >= 0 ? header_expires : settings_.default_expires;
+    int e = m->m_expires ? saturated_delta(m->m_expires) : header_expires >= 0 ? header_expires : settings_.default_expires;
     if (e == 0) return 0;
     if (settings_.force_expires_min > 0 && e < settings_.force_expires_min) e = settings_.force_expires_min;
     if (settings_.force_expires_max > 0 && e > settings_.force_expires_max) e = settings_.force_expires_max;

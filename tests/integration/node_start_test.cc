@@ -5,7 +5,9 @@
 
 #include <signal.h>
 
+#include <chrono>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "tests/support/node_process.h"
 #include "tests/support/sipp.h"
@@ -41,14 +43,26 @@ TEST_F(NodeStartTest, StartsAnswersAndStopsCleanly) {
   ASSERT_NO_THROW(node_.start_and_wait());
   EXPECT_NE(node_.log().find("sipedge ready"), std::string::npos) << node_.log_tail();
 
-  // The node registered itself in the cluster membership table.
+  // The node registered itself in the cluster membership table. It says
+  // "ready" before its database connects (a node without a database still
+  // starts), so the row may come a little later: poll it, bounded.
   {
     pqxx::connection conn(db_.dsn());
-    pqxx::work tx(conn);
-    pqxx::result r = tx.exec_params(
-        "SELECT runtime_id::text, version, last_seen_at <= now() FROM cluster_nodes WHERE node_name = $1",
-        "start-node");
-    ASSERT_EQ(r.size(), 1u) << "no cluster_nodes row for start-node";
+    pqxx::result r;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    do {
+      pqxx::work tx(conn);
+      // The table itself only exists once the node's migrations ran.
+      if (tx.exec1("SELECT to_regclass('cluster_nodes') IS NOT NULL")[0].as<bool>()) {
+        r = tx.exec_params(
+            "SELECT runtime_id::text, version, last_seen_at <= now() FROM cluster_nodes WHERE node_name = $1",
+            "start-node");
+      }
+      tx.commit();
+      if (r.size() == 1u) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    } while (std::chrono::steady_clock::now() < deadline);
+    ASSERT_EQ(r.size(), 1u) << "no cluster_nodes row for start-node within 15 s\n" << node_.log_tail();
     EXPECT_FALSE(r[0][0].is_null());
     EXPECT_FALSE(r[0][1].as<std::string>().empty());
     EXPECT_TRUE(r[0][2].as<bool>());

@@ -1,0 +1,57 @@
+#pragma once
+// A call: the caller's leg (A) and the legs rung towards callees (B forks);
+// the first fork to answer becomes the B leg. SIP thread only.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "node/calls/channel.h"
+#include "node/calls/dial_string.h"
+#include "node/calls/hangup_cause.h"
+#include "node/dialplan/dialplan.h"
+
+extern "C" {
+#include <sofia-sip/su_wait.h>
+}
+
+namespace sipedge {
+
+class CallManager;
+class Profile;
+
+struct Call;
+
+struct Fork {
+  Call* call = nullptr;
+  std::unique_ptr<Channel> channel;
+  bool finished = false;   // got a final answer, was cancelled or failed to send
+  int status = 0;          // final status received
+};
+
+struct Call {
+  CallManager* manager = nullptr;
+  std::string uuid;                  // the A leg's uuid
+  std::string profile_name;
+  Channel a;
+  std::vector<std::unique_ptr<Fork>> forks;  // B candidates of the group being rung
+  Channel* b = nullptr;              // the answered fork's channel
+  std::vector<DialplanAction> actions;  // the dialplan's actions, run in order
+  std::size_t next_action = 0;
+  DialString dial;                   // the bridge being tried
+  std::size_t next_group = 0;
+  HangupCause last_cause = HangupCause::none;  // of the last failed fork/group
+  bool answered = false;             // 200 relayed to the caller
+  bool ending = false;               // hangup started: no more relays
+  bool persisted = false;            // the confirmed call is in the database
+  std::chrono::system_clock::time_point created_at = std::chrono::system_clock::now();
+  su_timer_t* ring_timer = nullptr;  // call_timeout
+  // A request relayed to the other leg, waiting for its answer there.
+  nta_incoming_t* relayed_request = nullptr;
+  Channel* relayed_from = nullptr;
+};
+
+using CallPtr = std::shared_ptr<Call>;
+
+}  // namespace sipedge

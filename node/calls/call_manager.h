@@ -1,0 +1,112 @@
+#pragma once
+// The signalling B2BUA: takes INVITEs from every profile, runs the dialplan,
+// rings the bridge targets, relays provisional and final answers, ACK,
+// CANCEL, BYE, re-INVITE, UPDATE and INFO between the legs, and persists
+// every confirmed call before its 200 OK reaches the caller.
+//
+// SIP thread only (asserted). Database answers are posted back to it; a call
+// that ended meanwhile is found missing and the answer dropped.
+//
+// Files: call_manager.cc (intake, auth, dialplan, commands),
+// call_originate.cc (bridge: dial strings, targets, forks),
+// call_relay.cc (answers and in-dialog requests between legs).
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "node/calls/call.h"
+#include "node/events/event_bus.h"
+#include "node/sip/profile_services.h"
+#include "node/sip/sip_loop.h"
+
+extern "C" {
+#include <sofia-sip/nta.h>
+#include <sofia-sip/sip.h>
+}
+
+namespace sipedge {
+
+class CallStore;
+class DigestAuth;
+class DirectoryStore;
+class RegistrationStore;
+struct Binding;
+struct Dialplan;
+struct LegRecord;
+
+struct CallServices {
+  std::string node_name;
+  RegistrationStore* registrations = nullptr;
+  DirectoryStore* directory = nullptr;
+  CallStore* calls = nullptr;
+  std::string auth_master_key;
+  std::function<std::shared_ptr<const Dialplan>()> dialplan;  // the current dialplan (reloadxml)
+  std::function<Profile*(const std::string&)> find_profile;    // SIP thread
+  std::string default_domain;                                 // vars.xml domain
+};
+
+// One row of `show calls` / `show channels`.
+struct CallSnapshot {
+  std::string uuid, profile, state, caller_id_name, caller_id_number, destination_number;
+  std::string a_call_id, b_uuid, b_call_id, callee;
+  std::chrono::system_clock::time_point created_at;
+};
+
+class CallManager : public InviteHandler {
+ public:
+  CallManager(SipLoop& loop, EventBus& bus, CallServices services);
+  ~CallManager() override;
+
+  int on_invite(Profile& profile, nta_incoming_t* irq, sip_t const* sip) override;
+
+  // Console (SIP thread).
+  std::vector<CallSnapshot> snapshot() const;
+  bool kill(const std::string& uuid, HangupCause cause);
+  std::size_t hangup_all(HangupCause cause);
+  std::size_t size() const { return calls_.size(); }
+
+ private:
+  // call_manager.cc
+  void route(const CallPtr& call);
+  void run_actions(const CallPtr& call);
+  void authenticate_then_route(const CallPtr& call, sip_t const* sip, Profile& profile);
+  // call_originate.cc
+  void bridge(const CallPtr& call, const std::string& dial_string);
+  void ring_next_group(const CallPtr& call);
+  void ring_targets(const CallPtr& call, std::vector<DialLeg> targets);
+  void resolve_group(const CallPtr& call, const DialGroup& group,
+                     std::function<void(std::vector<DialLeg>, HangupCause)> done);
+  void send_invite(const CallPtr& call, const DialLeg& target);
+  void group_failed(const CallPtr& call);
+  // call_relay.cc
+  static int on_a_request(nta_leg_magic_t* magic, nta_leg_t* leg, nta_incoming_t* irq, sip_t const* sip);
+  static int on_b_request(nta_leg_magic_t* magic, nta_leg_t* leg, nta_incoming_t* irq, sip_t const* sip);
+  static int on_a_ack_cancel(nta_incoming_magic_t* magic, nta_incoming_t* irq, sip_t const* sip);
+  static int on_b_invite_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, sip_t const* sip);
+  int in_dialog_request(const CallPtr& call, Channel& from, nta_incoming_t* irq, sip_t const* sip);
+  void b_answered(const CallPtr& call, Fork& fork, sip_t const* sip);
+  void b_failed(const CallPtr& call, Fork& fork, int status);
+  void confirm_to_caller(const CallPtr& call);
+  // Ends the call: BYE/CANCEL/error to whichever legs need it, events, database.
+  void hangup(const CallPtr& call, HangupCause cause, Channel* initiator);
+  void release(const CallPtr& call);
+
+  // helpers
+  CallPtr find(const std::string& uuid) const;
+  Channel* other_leg(Call& call, Channel& leg);
+  void fire(const char* name, const Call& call, const Channel& channel, HangupCause cause = HangupCause::none);
+  LegRecord leg_record(const Call& call, const Channel& channel) const;
+  void capture_dialog(Channel& channel);
+
+  SipLoop& loop_;
+  EventBus& bus_;
+  CallServices services_;
+  std::unique_ptr<DigestAuth> auth_;  // created on first use (SIP thread)
+  std::map<std::string, CallPtr> calls_;
+  std::weak_ptr<bool> alive_;         // completions check it before touching this
+  std::shared_ptr<bool> alive_token_ = std::make_shared<bool>(true);
+};
+
+}  // namespace sipedge

@@ -1,0 +1,571 @@
+// Answers and in-dialog requests between the legs of a call, hangup, and
+// persistence of the confirmed call before its 200 OK reaches the caller.
+// SIP thread only: every entry point is an nta callback or a posted task.
+#include <cassert>
+
+#include <spdlog/spdlog.h>
+
+#include "node/calls/call_manager.h"
+#include "node/calls/sdp_filter.h"
+#include "node/common/ascii_case.h"
+#include "node/sip/profile.h"
+#include "store/call_store.h"
+
+extern "C" {
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+}
+
+namespace sipedge {
+
+namespace {
+
+std::string str(const char* s) { return s ? s : ""; }
+
+bool truthy(const std::string& v) {
+  return iequals(v, "true") || iequals(v, "yes") || iequals(v, "on") || v == "1";
+}
+
+std::string body_of(sip_t const* sip) {
+  if (!sip || !sip->sip_payload || sip->sip_payload->pl_len == 0) return "";
+  return std::string(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+}
+
+// "Name: value\r\n" lines from the variables with this prefix (sip_ph_, sip_rh_, sip_bye_h_).
+std::string headers_from(const ChannelVariables& vars, const std::string& prefix) {
+  std::string out;
+  for (const auto& [k, v] : vars)
+    if (k.size() > prefix.size() && k.compare(0, prefix.size(), prefix) == 0) out += k.substr(prefix.size()) + ": " + v + "\r\n";
+  return out;
+}
+
+// A transaction that must outlive the call (a BYE): owns its leg and frees both when done.
+struct Detached {
+  nta_leg_t* leg = nullptr;
+};
+
+int detached_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, sip_t const* sip) {
+  int status = sip && sip->sip_status ? sip->sip_status->st_status : nta_outgoing_status(orq);
+  if (status < 200) return 0;
+  auto* d = reinterpret_cast<Detached*>(magic);
+  nta_outgoing_destroy(orq);
+  if (d->leg) nta_leg_destroy(d->leg);
+  delete d;
+  return 0;
+}
+
+// A request relayed from one leg to the other, waiting for the far answer.
+struct Relay {
+  CallManager* manager = nullptr;
+  std::string call_uuid;
+  nta_incoming_t* irq = nullptr;
+  Channel* from = nullptr;
+  Channel* to = nullptr;
+  sip_method_t method = sip_method_unknown;
+};
+
+std::string url_text(url_t const* url) {
+  su_home_t home[1] = {SU_HOME_INIT(home)};
+  std::string out = str(url_as_string(home, url));
+  su_home_deinit(home);
+  return out;
+}
+
+}  // namespace
+
+void CallManager::capture_dialog(Channel& ch) {
+  if (!ch.leg) return;
+  if (const char* t = nta_leg_get_tag(ch.leg)) ch.local_tag = t;
+  if (const char* t = nta_leg_get_rtag(ch.leg)) ch.remote_tag = t;
+  sip_route_t const* route = nullptr;
+  sip_contact_t const* target = nullptr;
+  if (nta_leg_get_route(ch.leg, &route, &target) >= 0) {
+    ch.route_set.clear();
+    for (sip_route_t const* r = route; r; r = r->r_next) {
+      std::string entry = "<" + url_text(r->r_url) + ">";
+      for (msg_param_t const* p = r->r_params; p && *p; ++p) entry += ";" + std::string(*p);
+      ch.route_set.push_back(entry);
+    }
+    if (target) ch.remote_target = url_text(target->m_url);
+  }
+}
+
+LegRecord CallManager::leg_record(const Call& call, const Channel& ch) const {
+  LegRecord r;
+  r.uuid = ch.uuid;
+  r.call_uuid = call.uuid;
+  r.direction = ch.inbound ? "inbound" : "outbound";
+  r.profile_name = ch.profile_name;
+  r.state = channel_state_name(ch.state);
+  r.call_id = ch.call_id;
+  r.local_uri = ch.local_uri;
+  r.local_tag = ch.local_tag;
+  r.remote_uri = ch.remote_uri;
+  r.remote_tag = ch.remote_tag;
+  r.local_cseq = ch.leg ? nta_leg_get_seq(ch.leg) : 0;
+  r.remote_cseq = ch.leg ? nta_leg_get_rseq(ch.leg) : 0;
+  r.remote_target = ch.remote_target;
+  r.route_set = ch.route_set;
+  r.contact = ch.contact;
+  r.transport = ch.transport;
+  r.network_ip = ch.network_ip;
+  r.network_port = ch.network_port;
+  r.local_sdp = ch.local_sdp;
+  r.remote_sdp = ch.remote_sdp;
+  for (const auto& [k, v] : ch.vars) r.variables.emplace_back(k, v);
+  return r;
+}
+
+int CallManager::on_a_ack_cancel(nta_incoming_magic_t* magic, nta_incoming_t* irq, sip_t const* sip) {
+  auto* a = reinterpret_cast<Channel*>(magic);
+  CallManager* self = a->call->manager;
+  CallPtr call = self->find(a->call->uuid);
+  if (!call) return 0;
+  if (sip && sip->sip_request && sip->sip_request->rq_method == sip_method_cancel) {
+    // RFC 3261 9.2: answer the INVITE 487 (nta already answered the CANCEL).
+    if (a->invite == irq && !call->answered) {
+      nta_incoming_treply(irq, SIP_487_REQUEST_TERMINATED, TAG_END());
+      nta_incoming_destroy(irq);
+      a->invite = nullptr;
+    }
+    self->hangup(call, HangupCause::originator_cancel, a);
+    return 0;
+  }
+  // ACK of our 2xx (or of a re-INVITE answer): the dialog is confirmed.
+  if (a->invite == irq) a->invite = nullptr;
+  nta_incoming_destroy(irq);
+  return 0;
+}
+
+int CallManager::on_b_invite_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, sip_t const* sip) {
+  auto* fork = reinterpret_cast<Fork*>(magic);
+  CallManager* self = fork->call->manager;
+  CallPtr call = self->find(fork->call->uuid);
+  int status = sip && sip->sip_status ? sip->sip_status->st_status : nta_outgoing_status(orq);
+  if (!call) return 0;
+  Channel& b = *fork->channel;
+  if (status < 200) {
+    if (status > 100 && sip && sip->sip_to && sip->sip_to->a_tag && b.leg) {
+      nta_leg_rtag(b.leg, sip->sip_to->a_tag);
+      nta_leg_client_reroute(b.leg, sip->sip_record_route, sip->sip_contact, 1);
+    }
+    Channel& a = call->a;
+    if (status > 100 && a.invite && !call->answered && !call->ending) {
+      std::string sdp = body_of(sip);
+      std::string ph = headers_from(b.vars, "sip_ph_") + headers_from(a.vars, "sip_ph_");
+      if (!sdp.empty()) a.local_sdp = sdp;
+      nta_incoming_treply(a.invite, status, sip->sip_status->st_phrase,
+                          TAG_IF(!sdp.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+                          TAG_IF(!sdp.empty(), SIPTAG_PAYLOAD_STR(sdp.c_str())),
+                          TAG_IF(!ph.empty(), SIPTAG_HEADER_STR(ph.c_str())), TAG_END());
+    }
+    return 0;
+  }
+  if (status < 300 && sip) {
+    self->b_answered(call, *fork, sip);
+  } else {
+    self->b_failed(call, *fork, status);
+  }
+  return 0;
+}
+
+void CallManager::b_answered(const CallPtr& call, Fork& fork, sip_t const* sip) {
+  Channel& b = *fork.channel;
+  fork.finished = true;
+  fork.status = sip->sip_status->st_status;
+  if (b.leg && sip->sip_to && sip->sip_to->a_tag) {
+    nta_leg_rtag(b.leg, sip->sip_to->a_tag);
+    nta_leg_client_reroute(b.leg, sip->sip_record_route, sip->sip_contact, 1);
+  }
+  // RFC 3261 13.2.2.4: ACK every 2xx, even one we do not want.
+  if (b.leg && sip->sip_contact) {
+    std::string hop = b.next_hop();
+    nta_outgoing_t* ack = nta_outgoing_tcreate(b.leg, nullptr, nullptr, hop.empty() ? nullptr : URL_STRING_MAKE(hop.c_str()),
+                                               SIP_METHOD_ACK, reinterpret_cast<url_string_t const*>(sip->sip_contact->m_url),
+                                               SIPTAG_CSEQ(sip->sip_cseq), TAG_END());
+    if (ack) nta_outgoing_destroy(ack);
+  }
+  if (b.outgoing) {
+    nta_outgoing_destroy(b.outgoing);
+    b.outgoing = nullptr;
+  }
+  if (call->answered || call->ending || !call->a.invite) {
+    // Another fork won, or the caller went away: this callee gets a BYE.
+    b.state = ChannelState::confirmed;
+    if (b.leg) {
+      auto* d = new Detached{b.leg};
+      std::string hop = b.next_hop();
+      nta_outgoing_t* bye = nta_outgoing_tcreate(b.leg, detached_response, reinterpret_cast<nta_outgoing_magic_t*>(d),
+                                                 hop.empty() ? nullptr : URL_STRING_MAKE(hop.c_str()), SIP_METHOD_BYE,
+                                                 nullptr, TAG_END());
+      if (!bye) {
+        nta_leg_destroy(b.leg);
+        delete d;
+      }
+      b.leg = nullptr;
+    }
+    return;
+  }
+  b.state = ChannelState::confirmed;
+  b.remote_sdp = body_of(sip);
+  capture_dialog(b);
+  call->b = &b;
+  // The other forks lose (RFC 3261 16.7 step 10 for a forking B2BUA).
+  for (auto& other : call->forks) {
+    if (other.get() == &fork || other->finished) continue;
+    other->finished = true;
+    if (other->channel->outgoing) {
+      nta_outgoing_cancel(other->channel->outgoing);
+      nta_outgoing_destroy(other->channel->outgoing);
+      other->channel->outgoing = nullptr;
+    }
+  }
+  if (call->ring_timer) {
+    su_timer_destroy(call->ring_timer);
+    call->ring_timer = nullptr;
+  }
+  Channel& a = call->a;
+  a.local_sdp = b.remote_sdp;
+  capture_dialog(a);
+  if (!services_.calls) {
+    confirm_to_caller(call);
+    return;
+  }
+  // sipedge never confirms a call it could not recover: the 200 OK waits for the commit.
+  CallRecord record;
+  record.uuid = call->uuid;
+  record.node_name = services_.node_name;
+  record.profile_name = call->profile_name;
+  record.state = "confirmed";
+  record.caller_id_name = a.var("caller_id_name");
+  record.caller_id_number = a.var("caller_id_number");
+  record.destination_number = a.var("destination_number");
+  a.state = ChannelState::confirmed;  // as it will be once the 200 is sent
+  record.a_leg = leg_record(*call, a);
+  record.b_leg = leg_record(*call, b);
+  record.created_at = call->created_at;
+  record.answered_at = std::chrono::system_clock::now();
+  std::weak_ptr<Call> weak = call;
+  SipLoop* loop = &loop_;
+  std::weak_ptr<bool> alive = alive_;
+  services_.calls->save_confirmed(std::move(record), [this, weak, loop, alive](CallWriteOutcome outcome) {
+    loop->post([this, weak, alive, outcome] {
+      auto call = weak.lock();
+      if (!alive.lock() || !call) return;
+      if (!outcome.ok()) {
+        spdlog::warn("call {}: cannot persist the answered call ({}): ending it", call->uuid, outcome.error);
+        call->a.state = ChannelState::early;
+        hangup(call, HangupCause::normal_temporary_failure, nullptr);  // 503 to the caller, BYE to the callee
+        return;
+      }
+      call->persisted = true;
+      if (call->ending) {
+        services_.calls->finish(call->uuid, "NORMAL_CLEARING", [](CallWriteOutcome) {});
+        return;
+      }
+      confirm_to_caller(call);
+    });
+  });
+}
+
+void CallManager::confirm_to_caller(const CallPtr& call) {
+  Channel& a = call->a;
+  Channel& b = *call->b;
+  if (!a.invite) {  // the caller cancelled while we were committing
+    hangup(call, HangupCause::originator_cancel, &a);
+    return;
+  }
+  std::string rh = headers_from(b.vars, "sip_rh_") + headers_from(a.vars, "sip_rh_");
+  std::string sdp = a.local_sdp;
+  nta_incoming_treply(a.invite, SIP_200_OK, SIPTAG_CONTACT_STR(a.contact.c_str()),
+                      TAG_IF(!sdp.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+                      TAG_IF(!sdp.empty(), SIPTAG_PAYLOAD_STR(sdp.c_str())),
+                      TAG_IF(!rh.empty(), SIPTAG_HEADER_STR(rh.c_str())), TAG_END());
+  a.state = ChannelState::confirmed;
+  call->answered = true;
+  fire("CHANNEL_ANSWER", *call, b);
+  fire("CHANNEL_ANSWER", *call, a);
+  fire("CHANNEL_BRIDGE", *call, a);
+}
+
+void CallManager::b_failed(const CallPtr& call, Fork& fork, int status) {
+  Channel& b = *fork.channel;
+  bool was_pending = !fork.finished;
+  fork.finished = true;
+  fork.status = status;
+  if (b.outgoing) {
+    nta_outgoing_destroy(b.outgoing);
+    b.outgoing = nullptr;
+  }
+  if (b.leg) {
+    nta_leg_destroy(b.leg);
+    b.leg = nullptr;
+  }
+  b.state = ChannelState::terminated;
+  if (call->answered || call->ending || !was_pending) return;
+  call->last_cause = sip_to_cause(status);
+  fire("CHANNEL_HANGUP", *call, b, call->last_cause);
+  for (const auto& f : call->forks)
+    if (!f->finished) return;  // others still ring
+  call->forks.clear();
+  ring_next_group(call);
+}
+
+int CallManager::on_a_request(nta_leg_magic_t* magic, nta_leg_t*, nta_incoming_t* irq, sip_t const* sip) {
+  auto* ch = reinterpret_cast<Channel*>(magic);
+  CallManager* self = ch->call->manager;
+  CallPtr call = self->find(ch->call->uuid);
+  if (!call) return 481;
+  try {
+    return self->in_dialog_request(call, *ch, irq, sip);
+  } catch (const std::exception& e) {
+    spdlog::error("call {}: in-dialog request failed: {}", call->uuid, e.what());
+    return 500;
+  }
+}
+
+int CallManager::on_b_request(nta_leg_magic_t* magic, nta_leg_t* leg, nta_incoming_t* irq, sip_t const* sip) {
+  return on_a_request(magic, leg, irq, sip);
+}
+
+int CallManager::in_dialog_request(const CallPtr& call, Channel& from, nta_incoming_t* irq, sip_t const* sip) {
+  sip_method_t method = sip->sip_request->rq_method;
+  if (method == sip_method_ack) {
+    nta_incoming_destroy(irq);
+    return 0;
+  }
+  if (method == sip_method_bye) {
+    // RFC 3261 15.1.2: 200 to the sender, BYE to the other leg.
+    nta_incoming_treply(irq, SIP_200_OK, TAG_END());
+    hangup(call, HangupCause::normal_clearing, &from);
+    return 200;
+  }
+  if (method == sip_method_options) return 200;
+  if (method == sip_method_refer) {
+    // sipedge does not transfer calls (docs/calls.md): refused, the call goes on.
+    nta_incoming_treply(irq, SIP_405_METHOD_NOT_ALLOWED,
+                        SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE"), TAG_END());
+    return 405;
+  }
+  if (method != sip_method_invite && method != sip_method_update && method != sip_method_info) {
+    nta_incoming_treply(irq, method == sip_method_unknown ? 501 : 405, nullptr,
+                        SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE"), TAG_END());
+    return method == sip_method_unknown ? 501 : 405;
+  }
+  Channel* to = other_leg(*call, from);
+  if (!to || !to->leg || to->state != ChannelState::confirmed || call->ending) return 481;
+  if (call->relayed_request) {
+    // RFC 3261 14.2: one offer at a time.
+    nta_incoming_treply(irq, 491, "Request Pending", SIPTAG_RETRY_AFTER_STR("1"), TAG_END());
+    return 491;
+  }
+  std::string sdp = body_of(sip);
+  if (method == sip_method_invite && !sdp.empty() && is_hold(sdp)) {
+    Profile* profile = services_.find_profile ? services_.find_profile(from.profile_name) : nullptr;
+    bool disable_hold = (profile && truthy(profile->config().param("disable-hold") ? profile->config().param("disable-hold")->value : "")) ||
+                        truthy(from.var("rtp_disable_hold")) || truthy(call->a.var("rtp_disable_hold"));
+    if (disable_hold) {
+      // Hold is not passed on: answer with the media we already agreed.
+      nta_incoming_treply(irq, SIP_200_OK, SIPTAG_CONTACT_STR(from.contact.c_str()),
+                          SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(from.local_sdp.c_str()),
+                          TAG_END());
+      return 200;
+    }
+  }
+  if (method == sip_method_invite && !sdp.empty() && truthy(call->a.var("sip_renegotiate_codec_on_reinvite"))) {
+    Profile* profile = services_.find_profile ? services_.find_profile(to->profile_name) : nullptr;
+    if (profile) {
+      const Param* p = profile->config().param("outbound-codec-prefs");
+      if (!p) p = profile->config().param("codec-prefs");
+      if (p) {
+        try {
+          sdp = filter_offer(sdp, parse_codec_prefs(p->value));
+        } catch (const SdpError& e) {
+          nta_incoming_treply(irq, (e.sip_status)(), nullptr, TAG_END());
+          return (e.sip_status)();
+        }
+      }
+    }
+  }
+  if (!sdp.empty()) from.remote_sdp = sdp;
+
+  auto* relay = new Relay{this, call->uuid, irq, &from, to, method};
+  call->relayed_request = irq;
+  call->relayed_from = &from;
+  std::string hop = to->next_hop();
+  std::string content_type = sip->sip_content_type ? str(sip->sip_content_type->c_type) : "";
+  nta_outgoing_t* orq = nta_outgoing_tcreate(
+      to->leg,
+      [](nta_outgoing_magic_t* magic, nta_outgoing_t* orq, sip_t const* sip) -> int {
+        auto* relay = reinterpret_cast<Relay*>(magic);
+        int status = sip && sip->sip_status ? sip->sip_status->st_status : nta_outgoing_status(orq);
+        if (status < 200) return 0;
+        CallManager* self = relay->manager;
+        CallPtr call = self->find(relay->call_uuid);
+        if (call && call->relayed_request == relay->irq) {
+          call->relayed_request = nullptr;
+          call->relayed_from = nullptr;
+          std::string body = body_of(sip);
+          if (relay->method == sip_method_invite && status < 300 && sip && sip->sip_contact) {
+            std::string hop = relay->to->next_hop();
+            nta_outgoing_t* ack = nta_outgoing_tcreate(relay->to->leg, nullptr, nullptr,
+                                                       hop.empty() ? nullptr : URL_STRING_MAKE(hop.c_str()),
+                                                       SIP_METHOD_ACK,
+                                                       reinterpret_cast<url_string_t const*>(sip->sip_contact->m_url),
+                                                       SIPTAG_CSEQ(sip->sip_cseq), TAG_END());
+            if (ack) nta_outgoing_destroy(ack);
+            if (!body.empty()) {
+              relay->to->remote_sdp = body;
+              relay->from->local_sdp = body;
+            }
+            if (sip->sip_contact) {
+              nta_leg_client_reroute(relay->to->leg, sip->sip_record_route, sip->sip_contact, 0);
+            }
+            self->capture_dialog(*relay->to);
+            Event e = Event::custom("sofia::reinvite");
+            e.add_header("Unique-ID", relay->from->uuid).add_header("profile-name", relay->from->profile_name)
+                .add_header("call-id", relay->from->call_id);
+            self->bus_.publish(std::move(e));
+          }
+          std::string ctype = sip && sip->sip_content_type ? str(sip->sip_content_type->c_type) : "";
+          char const* phrase = sip && sip->sip_status ? sip->sip_status->st_phrase : nullptr;
+          nta_incoming_treply(relay->irq, status, phrase,
+                              TAG_IF(status < 300 && relay->method == sip_method_invite,
+                                     SIPTAG_CONTACT_STR(relay->from->contact.c_str())),
+                              TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE_STR(ctype.c_str())),
+                              TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())), TAG_END());
+          if (relay->method != sip_method_invite || status >= 300) nta_incoming_destroy(relay->irq);
+          else nta_incoming_bind(relay->irq, &CallManager::on_a_ack_cancel,
+                                 reinterpret_cast<nta_incoming_magic_t*>(relay->from));
+          // Keep the stored dialog current (CSeq, SDP, target) for recovery.
+          if (call->persisted && self->services_.calls) {
+            for (Channel* ch : {relay->from, relay->to}) {
+              LegUpdate u;
+              u.uuid = ch->uuid;
+              u.local_cseq = ch->leg ? nta_leg_get_seq(ch->leg) : 0;
+              u.remote_cseq = ch->leg ? nta_leg_get_rseq(ch->leg) : 0;
+              u.local_sdp = ch->local_sdp;
+              u.remote_sdp = ch->remote_sdp;
+              u.remote_target = ch->remote_target;
+              self->services_.calls->update_leg(std::move(u), [](CallWriteOutcome o) {
+                if (!o.ok()) spdlog::warn("call leg update not stored: {}", o.error);
+              });
+            }
+          }
+        }
+        nta_outgoing_destroy(orq);
+        delete relay;
+        return 0;
+      },
+      reinterpret_cast<nta_outgoing_magic_t*>(relay), hop.empty() ? nullptr : URL_STRING_MAKE(hop.c_str()),
+      method, sip->sip_request->rq_method_name, nullptr,
+      TAG_IF(!sdp.empty(), SIPTAG_CONTENT_TYPE_STR(content_type.empty() ? "application/sdp" : content_type.c_str())),
+      TAG_IF(!sdp.empty(), SIPTAG_PAYLOAD_STR(sdp.c_str())),
+      TAG_IF(method == sip_method_invite || method == sip_method_update, SIPTAG_CONTACT_STR(to->contact.c_str())),
+      TAG_END());
+  if (!orq) {
+    call->relayed_request = nullptr;
+    delete relay;
+    return 500;
+  }
+  return 0;
+}
+
+void CallManager::hangup(const CallPtr& call, HangupCause cause, Channel* initiator) {
+  if (call->ending) return;
+  call->ending = true;
+  if (call->ring_timer) {
+    su_timer_destroy(call->ring_timer);
+    call->ring_timer = nullptr;
+  }
+  std::string bye_headers = headers_from(call->a.vars, "sip_bye_h_");
+  if (call->b) bye_headers += headers_from(call->b->vars, "sip_bye_h_");
+  auto send_bye = [&bye_headers](Channel& ch) {
+    if (!ch.leg) return;
+    auto* d = new Detached{ch.leg};
+    std::string hop = ch.next_hop();
+    nta_outgoing_t* bye = nta_outgoing_tcreate(ch.leg, detached_response, reinterpret_cast<nta_outgoing_magic_t*>(d),
+                                               hop.empty() ? nullptr : URL_STRING_MAKE(hop.c_str()), SIP_METHOD_BYE,
+                                               nullptr, TAG_IF(!bye_headers.empty(), SIPTAG_HEADER_STR(bye_headers.c_str())),
+                                               TAG_END());
+    if (!bye) {
+      nta_leg_destroy(ch.leg);
+      delete d;
+    }
+    ch.leg = nullptr;  // the BYE owns it now
+  };
+
+  Channel& a = call->a;
+  // The caller: an error answer if it was never answered, else a BYE.
+  if (a.invite && !call->answered) {
+    int status = cause == HangupCause::originator_cancel ? 487 : cause_to_sip(cause);
+    if (cause == HangupCause::call_rejected && a.vars.count("sip_auth_username") == 0) status = 403;
+    nta_incoming_treply(a.invite, status, nullptr, TAG_IF(status == 503, SIPTAG_RETRY_AFTER_STR("5")), TAG_END());
+    nta_incoming_destroy(a.invite);
+    a.invite = nullptr;
+  } else if (a.state == ChannelState::confirmed && initiator != &a) {
+    if (a.invite) {
+      nta_incoming_destroy(a.invite);
+      a.invite = nullptr;
+    }
+    send_bye(a);
+  }
+  // The callees: CANCEL what still rings, BYE the answered one.
+  for (auto& fork : call->forks) {
+    Channel& b = *fork->channel;
+    if (b.outgoing) {
+      nta_outgoing_cancel(b.outgoing);
+      nta_outgoing_destroy(b.outgoing);
+      b.outgoing = nullptr;
+    }
+    if (&b == call->b && b.state == ChannelState::confirmed && initiator != &b) send_bye(b);
+    b.state = ChannelState::terminated;
+  }
+  if (call->persisted && services_.calls) {
+    std::string id = call->uuid;
+    services_.calls->finish(call->uuid, std::string(cause_name(cause)), [id](CallWriteOutcome o) {
+      if (!o.ok()) spdlog::warn("call {}: not moved to history: {}", id, o.error);
+    });
+  }
+  if (call->b) fire("CHANNEL_HANGUP", *call, *call->b, cause);
+  a.state = ChannelState::terminated;
+  fire("CHANNEL_HANGUP", *call, a, cause);
+  fire("CHANNEL_HANGUP_COMPLETE", *call, a, cause);
+  spdlog::info("call {} ended: {}", call->uuid, cause_name(cause));
+  release(call);
+}
+
+void CallManager::release(const CallPtr& call) {
+  if (call->ring_timer) {
+    su_timer_destroy(call->ring_timer);
+    call->ring_timer = nullptr;
+  }
+  if (call->a.invite) {
+    nta_incoming_destroy(call->a.invite);
+    call->a.invite = nullptr;
+  }
+  if (call->relayed_request) {
+    nta_incoming_treply(call->relayed_request, SIP_481_NO_TRANSACTION, TAG_END());
+    nta_incoming_destroy(call->relayed_request);
+    call->relayed_request = nullptr;
+  }
+  if (call->a.leg) {
+    nta_leg_destroy(call->a.leg);
+    call->a.leg = nullptr;
+  }
+  for (auto& fork : call->forks) {
+    if (fork->channel->outgoing) {
+      nta_outgoing_destroy(fork->channel->outgoing);
+      fork->channel->outgoing = nullptr;
+    }
+    if (fork->channel->leg) {
+      nta_leg_destroy(fork->channel->leg);
+      fork->channel->leg = nullptr;
+    }
+  }
+  call->ending = true;
+  calls_.erase(call->uuid);
+}
+
+}  // namespace sipedge
