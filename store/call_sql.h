@@ -8,6 +8,8 @@
 // means now() on the database clock.
 #include <string>
 
+#include "store/pg_array.h"
+
 namespace sipedge::call_sql {
 
 inline constexpr const char* kSave = "calls_save_confirmed";
@@ -153,21 +155,9 @@ returning uuid::text, node_name, profile_name, coalesce(a_leg_uuid::text, ''), c
           hangup_cause, duration, billsec
 )sql";
 
-// Text arrays come back as netstrings, "<octets>:<text>" per element,
-// concatenated: libpqxx 6.4's array_parser splits unquoted elements at ';'
-// (and PostgreSQL does not quote ';'), which would cut "<sip:p;lr>" in two.
-inline std::string netstrings_of_array(const std::string& column) {
-  return "coalesce((select string_agg(octet_length(e)::text || ':' || e, '' order by i) from unnest(" + column +
-         ") with ordinality as u(e, i)), '')";
-}
-
-// Variables as netstrings name, value, name, value, ... in their stored order.
-inline std::string netstrings_of_variables(const std::string& column) {
-  return "coalesce((select string_agg(octet_length(coalesce(p->>0, ''))::text || ':' || coalesce(p->>0, '') || "
-         "octet_length(coalesce(p->>1, ''))::text || ':' || coalesce(p->>1, ''), '' order by i) "
-         "from jsonb_array_elements(" +
-         column + ") with ordinality as v(p, i)), '')";
-}
+// Text arrays and the variables come back as netstrings (pg_array.h):
+// libpqxx 6.4's array_parser splits unquoted elements at ';' (and PostgreSQL
+// does not quote ';'), which would cut "<sip:p;lr>" in two.
 
 // Every read returns these columns (call_store.cc parse_call()): the call's
 // 11, then kLegColumns for the A leg and for the B leg.
@@ -177,9 +167,9 @@ inline constexpr int kLegColumns = 24;
 inline std::string leg_columns(const std::string& l) {
   return l + ".uuid::text, " + l + ".direction, " + l + ".profile_name, " + l + ".state, " + l + ".call_id, " + l +
          ".local_uri, " + l + ".local_tag, " + l + ".remote_uri, " + l + ".remote_tag, " + l + ".local_cseq, " + l +
-         ".remote_cseq, " + l + ".remote_target, " + netstrings_of_array(l + ".route_set") + ", " + l +
+         ".remote_cseq, " + l + ".remote_target, " + netstrings_of_text_array(l + ".route_set") + ", " + l +
          ".contact, " + l + ".transport, " + l + ".network_ip, " + l + ".network_port, " + l + ".local_sdp, " + l +
-         ".remote_sdp, " + netstrings_of_variables(l + ".variables") + ", " + time_to_micros(l + ".created_at") +
+         ".remote_sdp, " + netstrings_of_pairs(l + ".variables") + ", " + time_to_micros(l + ".created_at") +
          ", " + time_to_micros(l + ".answered_at") + ", " + time_to_micros(l + ".updated_at") + ", " + l +
          ".call_uuid::text";
 }

@@ -56,25 +56,6 @@ bool valid_state(const std::string& state) {
   return state == "early" || state == "confirmed" || state == "terminating";
 }
 
-// call_sql.h netstrings_of_array(): "<octets>:<text>" repeated.
-std::vector<std::string> parse_netstrings(const std::string& text, const std::string& what) {
-  std::vector<std::string> items;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const std::size_t colon = text.find(':', pos);
-    std::size_t length = 0;
-    bool ok = colon != std::string::npos && colon > pos && colon - pos <= 10;
-    for (std::size_t i = pos; ok && i < colon; ++i) {
-      ok = text[i] >= '0' && text[i] <= '9';
-      length = length * 10 + static_cast<std::size_t>(text[i] - '0');
-    }
-    if (!ok || length > text.size() - colon - 1) throw std::runtime_error(what + ": malformed list from the database");
-    items.push_back(text.substr(colon + 1, length));
-    pos = colon + 1 + length;
-  }
-  return items;
-}
-
 // kLegColumns columns starting at `first` (call_sql.h leg_columns()).
 LegRecord parse_leg(const pqxx::row& row, int first) {
   auto col = [&row, first](int i) { return row[first + i]; };
@@ -98,9 +79,7 @@ LegRecord parse_leg(const pqxx::row& row, int first) {
   l.network_port = col(16).as<int>();
   l.local_sdp = col(17).as<std::string>();
   l.remote_sdp = col(18).as<std::string>();
-  std::vector<std::string> pairs = parse_netstrings(col(19).as<std::string>(), "call leg " + l.uuid + " variables");
-  if (pairs.size() % 2 != 0) throw std::runtime_error("call leg " + l.uuid + ": malformed variables");
-  for (std::size_t i = 0; i < pairs.size(); i += 2) l.variables.emplace_back(std::move(pairs[i]), std::move(pairs[i + 1]));
+  l.variables = parse_netstring_pairs(col(19).as<std::string>(), "call leg " + l.uuid + " variables");
   l.created_at = from_micros(col(20).as<long long>());
   l.answered_at = from_micros(col(21).as<long long>());
   l.updated_at = from_micros(col(22).as<long long>());

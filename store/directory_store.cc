@@ -9,8 +9,9 @@
 #include "store/pg_array.h"
 
 // The directory_users table (migrations/0002_directory.sql). Variables are a
-// jsonb array of [name, value] pairs; they travel to and from PostgreSQL as
-// two parallel text[] (names, values) so no JSON is built or parsed here.
+// jsonb array of [name, value] pairs; they travel to PostgreSQL as two
+// parallel text[] (names, values) and come back as netstrings (pg_array.h),
+// so no JSON is built or parsed here.
 //
 // DirectoryStore jobs run on the Database worker; DirectoryAdmin runs on the
 // caller's thread with the caller's connection.
@@ -26,14 +27,12 @@ constexpr const char* kDelete = "directory_store_delete";
 constexpr const char* kListAll = "directory_store_list_all";
 constexpr const char* kListDomain = "directory_store_list_domain";
 
-// Every read returns the same columns; variables come back as two text[] in
-// their stored order.
-const std::string kSelectUsers = R"sql(
-select domain, user_id, coalesce(password, ''), coalesce(a1_hash, ''), enabled,
-       array(select pair->>0 from jsonb_array_elements(variables) with ordinality as v(pair, i) order by i),
-       array(select pair->>1 from jsonb_array_elements(variables) with ordinality as v(pair, i) order by i)
-  from directory_users
-)sql";
+// Every read returns the same columns; variables come back as netstrings
+// name, value, ... in their stored order (not as text[]: libpqxx 6.4's
+// array_parser would split a value such as "a;b" in two).
+const std::string kSelectUsers =
+    "select domain, user_id, coalesce(password, ''), coalesce(a1_hash, ''), enabled, " +
+    netstrings_of_pairs("variables") + " from directory_users";
 
 const std::string kFindSql = kSelectUsers + " where domain = $1 and user_id = $2";
 // $1 domains (lower-cased), $2 user ids, pairwise; the primary key serves it.
@@ -66,19 +65,6 @@ std::string ascii_lower(std::string text) {
   return text;
 }
 
-std::vector<std::string> parse_text_array(const pqxx::field& field) {
-  std::vector<std::string> items;
-  pqxx::array_parser parser = field.as_array();
-  for (;;) {
-    auto [juncture, value] = parser.get_next();
-    if (juncture == pqxx::array_parser::done) break;
-    if (juncture == pqxx::array_parser::string_value) items.push_back(std::move(value));
-    // A JSON null value reads back as NULL; keep the pair with an empty value.
-    if (juncture == pqxx::array_parser::null_value) items.emplace_back();
-  }
-  return items;
-}
-
 DirectoryUser user_from_row(const pqxx::row& row) {
   DirectoryUser user;
   user.domain = row[0].as<std::string>();
@@ -86,12 +72,8 @@ DirectoryUser user_from_row(const pqxx::row& row) {
   user.password = row[2].as<std::string>();
   user.a1_hash = row[3].as<std::string>();
   user.enabled = row[4].as<bool>();
-  std::vector<std::string> names = parse_text_array(row[5]);
-  std::vector<std::string> values = parse_text_array(row[6]);
-  if (names.size() != values.size()) {
-    throw std::runtime_error("directory user " + user.user_id + "@" + user.domain + ": malformed variables");
-  }
-  for (std::size_t i = 0; i < names.size(); ++i) user.variables.emplace_back(names[i], values[i]);
+  const std::string who = "directory user " + user.user_id + "@" + user.domain + " variables";
+  user.variables = parse_netstring_pairs(row[5].as<std::string>(), who);
   return user;
 }
 

@@ -54,6 +54,7 @@ class Node : public NodeServices {
   std::chrono::system_clock::time_point started_at() const override { return started_at_; }
   RegistrationStore* registrations() override { return registrations_.get(); }
   CallManager* calls() override { return call_manager_.get(); }
+  CallStore* call_store() override { return call_store_.get(); }
   bool set_console_loglevel(const std::string& level) override;
   std::string console_loglevel() const override;
 

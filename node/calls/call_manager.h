@@ -34,6 +34,7 @@ class DirectoryStore;
 class RegistrationStore;
 struct Binding;
 struct Dialplan;
+struct CallRecord;
 struct LegRecord;
 
 struct CallServices {
@@ -60,6 +61,16 @@ class CallManager : public InviteHandler {
   ~CallManager() override;
 
   int on_invite(Profile& profile, nta_incoming_t* irq, sip_t const* sip) override;
+
+  // Rebuilds confirmed calls from their rows (call_recovery.cc); calls
+  // already held here are skipped, failures leave the rows untouched.
+  struct RecoverResult {
+    std::size_t recovered = 0;
+    std::size_t already_here = 0;
+    std::map<std::string, std::size_t> per_profile;
+    std::vector<std::string> failures;  // "uuid: reason"
+  };
+  RecoverResult recover(const std::vector<CallRecord>& records);
 
   // Console (SIP thread).
   std::vector<CallSnapshot> snapshot() const;

@@ -15,6 +15,7 @@
 namespace sipedge {
 
 class CallManager;
+class CallStore;
 
 class NodeServices {
  public:
@@ -35,6 +36,7 @@ class NodeServices {
   // Its callbacks run on the database worker. Any thread.
   virtual RegistrationStore* registrations() = 0;
   virtual CallManager* calls() = 0;  // SIP thread only; null when calls are not served
+  virtual CallStore* call_store() = 0;
   // Console log level: debug, info, notice, warning, err, crit, alert, console (0-7 too).
   // false for an unknown level.
   virtual bool set_console_loglevel(const std::string& level) = 0;

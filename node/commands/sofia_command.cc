@@ -10,6 +10,7 @@
 
 #include "node/commands/registration_commands.h"
 #include "node/commands/sofia_contact_command.h"
+#include "node/commands/recover_command.h"
 #include "node/commands/sofia_status_format.h"
 #include "node/sip/sofia_log.h"
 
@@ -64,6 +65,17 @@ class SofiaCommand {
       std::vector<std::string> rest(argv.begin() + 3, argv.end());
       if (argv[2] == "flush_inbound_reg") return flush_inbound_reg(node_, argv[1], std::move(rest), std::move(reply));
       return check_sync(node_, argv[1], std::move(rest), std::move(reply));
+    }
+    if (!argv.empty() && argv[0] == "recover") {
+      if (argv.size() > 1 && argv[1] == "flush")
+        return reply("-ERR sofia recover flush: not supported (rows of live calls are never dropped by hand)\n");
+      return recover_calls(node_, "", std::move(reply));
+    }
+    if (argv.size() >= 3 && argv[0] == "profile" && argv[2] == "recover") {
+      if (!node_.profiles().find(argv[1])) return reply("Invalid Profile [" + argv[1] + "]");
+      if (argv.size() > 3 && argv[3] == "flush")
+        return reply("-ERR sofia profile recover flush: not supported (rows of live calls are never dropped by hand)\n");
+      return recover_calls(node_, argv[1], std::move(reply));
     }
     reply(run(argv));
   }

@@ -364,6 +364,88 @@ TEST_F(DirectoryTest, StoreFindsUsersThroughTheDatabaseWorker) {
   db.stop();
 }
 
+// Every byte that an array literal or libpqxx 6.4's array_parser treats
+// specially (';' included: array_parser splits unquoted elements at it),
+// newlines and multi-byte UTF-8, in names and values, through every read:
+// DirectoryAdmin::list, DirectoryStore::find, find_in and find_many_in.
+TEST_F(DirectoryTest, VariablesWithSeparatorsAndUtf8RoundTrip) {
+  const Variables variables = {
+      {"sip_route", "<sip:p1.example.com;lr>;q=0.5"},
+      {"semicolon", ";"},
+      {"all", "a;b,c\"d{e}f\\g\nh \xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\x9e"},
+      {"name;with,{odd}\"chars\\", "v"},
+      {"\xc3\xbcml\xc3\xa4ut", "multi\nline\n"},
+      {"colon_digits", "12:34:"},
+      {"null", "NULL"},
+      {"empty", ""},
+      {"spaces", "  padded  "},
+  };
+  DirectoryUser user;
+  user.domain = "Example.COM";
+  user.user_id = "1000";
+  user.password = "p;w\"d";
+  user.variables = variables;
+  DirectoryUser other;
+  other.domain = "example.com";
+  other.user_id = "1001";
+  other.password = "x";
+  other.variables = {{"semi", "x;y"}};
+  {
+    pqxx::connection conn(dsn());
+    // The directory subcommand migrates the fresh database; list is read-only.
+    ASSERT_EQ(directory({"list"}).code, 0);
+    DirectoryAdmin admin(conn);
+    admin.upsert(user);
+    admin.upsert(other);
+    const std::vector<DirectoryUser> listed = admin.list("example.com");
+    ASSERT_EQ(listed.size(), 2u);
+    EXPECT_EQ(listed[0].user_id, "1000");
+    EXPECT_EQ(listed[0].password, "p;w\"d");
+    EXPECT_EQ(listed[0].variables, variables);
+    EXPECT_EQ(listed[1].variables, other.variables);
+  }
+
+  Database db(dsn(), "directory-test");
+  DirectoryStore store(db);
+  db.start();
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (!db.status().connected && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(db.status().connected) << db.status().last_error;
+
+  std::optional<DirectoryUser> found = find(store, "example.com", "1000");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->variables, variables);
+
+  const auto many = on_worker<std::vector<Variables>>(db, [](pqxx::connection& conn) {
+    pqxx::work txn(conn);
+    auto one = DirectoryStore::find_in(txn, "example.com", "1001");
+    auto both = DirectoryStore::find_many_in(txn, {{"EXAMPLE.com", "1000"}, {"example.com", "1001"}});
+    txn.commit();
+    std::vector<Variables> out;
+    out.push_back(one ? one->variables : Variables{{"missing", ""}});
+    for (const auto& [key, u] : both) out.push_back(u.variables);
+    return out;
+  });
+  ASSERT_EQ(many.size(), 3u);
+  EXPECT_EQ(many[0], other.variables);
+  EXPECT_EQ(many[1], variables) << "find_many_in, EXAMPLE.com/1000";
+  EXPECT_EQ(many[2], other.variables) << "find_many_in, example.com/1001";
+  db.stop();
+}
+
+// A jsonb null, number or missing entry in a stored pair reads back as text,
+// "" for null/missing, as before (the table is also written by hand).
+TEST_F(DirectoryTest, VariablesStoredByHandReadBack) {
+  ASSERT_EQ(directory({"add", "1000@example.com", "--password", "x"}).code, 0);
+  exec_sql(R"sql(update directory_users set variables = '[["n", null], ["num", 42], ["only"], ["s", "a;b"]]'::jsonb)sql");
+  pqxx::connection conn(dsn());
+  DirectoryAdmin admin(conn);
+  const std::vector<DirectoryUser> listed = admin.list();
+  ASSERT_EQ(listed.size(), 1u);
+  const Variables expected = {{"n", ""}, {"num", "42"}, {"only", ""}, {"s", "a;b"}};
+  EXPECT_EQ(listed[0].variables, expected);
+}
+
 TEST_F(DirectoryTest, StoreFindFailsWithAnErrorWhenTheDatabaseIsDown) {
   const std::string nowhere = "host=127.0.0.1 port=" + std::to_string(test::free_port(false)) + " dbname=x user=x";
   Database db(nowhere, "directory-down");
