@@ -28,6 +28,9 @@ struct Fork {
   std::unique_ptr<Channel> channel;
   bool finished = false;   // got a final answer, was cancelled or failed to send
   int status = 0;          // final status received
+  bool auth_tried = false; // a 401/407 was answered with sip_auth_username/password once
+  // The INVITE as sent, to send it again with credentials.
+  std::string ruri, next_hop, extra_headers, offer;
 };
 
 struct Call {
@@ -47,6 +50,8 @@ struct Call {
   bool persisted = false;            // the confirmed call is in the database
   std::chrono::system_clock::time_point created_at = std::chrono::system_clock::now();
   su_timer_t* ring_timer = nullptr;  // call_timeout
+  su_timer_t* session_timer = nullptr;  // RFC 4028: fires when the session was not refreshed
+  int session_expires = 0;           // negotiated interval (seconds), 0 = no session timer
   // A request relayed to the other leg, waiting for its answer there.
   nta_incoming_t* relayed_request = nullptr;
   Channel* relayed_from = nullptr;

@@ -125,6 +125,12 @@ int CallManager::on_invite(Profile& profile, nta_incoming_t* irq, sip_t const* s
     su_home_deinit(home);
     if (unsupported) return 420;
   }
+  // RFC 4028 5: a session interval below our minimum gets 422 with Min-SE.
+  constexpr unsigned long kMinSessionExpires = 90;
+  if (sip->sip_session_expires && sip->sip_session_expires->x_delta < kMinSessionExpires) {
+    nta_incoming_treply(irq, 422, "Session Interval Too Small", SIPTAG_MIN_SE_STR("90"), TAG_END());
+    return 422;
+  }
   std::string offer;
   if (sip->sip_payload && sip->sip_payload->pl_len > 0) {
     if (!sip->sip_content_type || !iequals(str(sip->sip_content_type->c_type), "application/sdp")) {
@@ -208,6 +214,18 @@ int CallManager::on_invite(Profile& profile, nta_incoming_t* irq, sip_t const* s
   v["dialplan"] = profile.config().dialplan;
   v["domain_name"] = services_.default_domain.empty() ? v["sip_to_host"] : services_.default_domain;
   if (sip->sip_user_agent) v["sip_user_agent"] = str(sip->sip_user_agent->g_string);
+  if (sip->sip_session_expires) {
+    std::string se = std::to_string(sip->sip_session_expires->x_delta);
+    if (sip->sip_session_expires->x_refresher) se += ";refresher=" + str(sip->sip_session_expires->x_refresher);
+    v["sip_session_expires_requested"] = se;
+    v["sip_session_expires"] = std::to_string(sip->sip_session_expires->x_delta);
+    if (sip->sip_min_se) v["sip_min_se"] = std::to_string(sip->sip_min_se->min_delta);
+    bool supports_timer = false;
+    for (sip_supported_t const* k = sip->sip_supported; k; k = k->k_next)
+      for (msg_param_t const* item = k->k_items; item && *item; ++item)
+        if (iequals(*item, "timer")) supports_timer = true;
+    if (supports_timer) v["sip_session_timer_supported"] = "true";
+  }
   // Every inbound X- and P- header as sip_h_<Name> (copied to the B leg unless unset).
   for (sip_unknown_t const* u = sip->sip_unknown; u; u = u->un_next) {
     std::string name = str(u->un_name);

@@ -90,6 +90,9 @@ class CallManager : public InviteHandler {
   void resolve_group(const CallPtr& call, const DialGroup& group,
                      std::function<void(std::vector<DialLeg>, HangupCause)> done);
   void send_invite(const CallPtr& call, const DialLeg& target);
+  nta_outgoing_t* send_fork_invite(Fork& fork, const std::string& authorization);
+  bool answer_challenge(const CallPtr& call, Fork& fork, sip_t const* sip, int status);
+  void arm_session_timer(const CallPtr& call);
   void group_failed(const CallPtr& call);
   // call_relay.cc
   static int on_a_request(nta_leg_magic_t* magic, nta_leg_t* leg, nta_incoming_t* irq, sip_t const* sip);

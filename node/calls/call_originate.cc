@@ -305,14 +305,18 @@ void CallManager::send_invite(const CallPtr& call, const DialLeg& target) {
     b.network_port = target.port ? target.port : 5060;
     b.transport = target.transport.empty() ? "udp" : target.transport;
   }
-  Fork* raw = fork.get();
-  b.outgoing = nta_outgoing_tcreate(
-      b.leg, &CallManager::on_b_invite_response, reinterpret_cast<nta_outgoing_magic_t*>(raw),
-      next_hop.empty() ? nullptr : URL_STRING_MAKE(next_hop.c_str()), SIP_METHOD_INVITE, URL_STRING_MAKE(ruri.c_str()),
-      SIPTAG_CONTACT_STR(b.contact.c_str()),
-      TAG_IF(!extra.empty(), SIPTAG_HEADER_STR(extra.c_str())),
-      TAG_IF(!offer.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
-      TAG_IF(!offer.empty(), SIPTAG_PAYLOAD_STR(offer.c_str())), TAG_END());
+  // RFC 4028, transparently: the caller's session timer request travels on;
+  // the refreshes it sends are relayed like any re-INVITE/UPDATE.
+  if (!a.var("sip_session_expires_requested").empty()) {
+    extra += "Session-Expires: " + a.var("sip_session_expires_requested") + "\r\n";
+    if (!a.var("sip_min_se").empty()) extra += "Min-SE: " + a.var("sip_min_se") + "\r\n";
+    extra += "Supported: timer\r\n";
+  }
+  fork->ruri = ruri;
+  fork->next_hop = next_hop;
+  fork->extra_headers = extra;
+  fork->offer = offer;
+  b.outgoing = send_fork_invite(*fork, "");
   if (!b.outgoing) {
     spdlog::warn("call {}: cannot send INVITE to {}", call->uuid, ruri);
     nta_leg_destroy(b.leg);
@@ -334,6 +338,18 @@ void CallManager::send_invite(const CallPtr& call, const DialLeg& target) {
   fork->status = 0;
   call->forks.push_back(std::move(fork));
   fire("CHANNEL_CREATE", *call, b);
+}
+
+nta_outgoing_t* CallManager::send_fork_invite(Fork& fork, const std::string& authorization) {
+  Channel& b = *fork.channel;
+  std::string headers = fork.extra_headers + authorization;
+  return nta_outgoing_tcreate(
+      b.leg, &CallManager::on_b_invite_response, reinterpret_cast<nta_outgoing_magic_t*>(&fork),
+      fork.next_hop.empty() ? nullptr : URL_STRING_MAKE(fork.next_hop.c_str()), SIP_METHOD_INVITE,
+      URL_STRING_MAKE(fork.ruri.c_str()), SIPTAG_CONTACT_STR(b.contact.c_str()),
+      TAG_IF(!headers.empty(), SIPTAG_HEADER_STR(headers.c_str())),
+      TAG_IF(!fork.offer.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+      TAG_IF(!fork.offer.empty(), SIPTAG_PAYLOAD_STR(fork.offer.c_str())), TAG_END());
 }
 
 void CallManager::group_failed(const CallPtr& call) {

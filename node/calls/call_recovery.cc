@@ -119,6 +119,7 @@ CallManager::RecoverResult CallManager::recover(const std::vector<CallRecord>& r
     call->b = &b;
     call->forks.push_back(std::move(fork));
     calls_[call->uuid] = call;
+    arm_session_timer(call);  // a recovered call keeps its session timer (a fresh interval)
     ++result.recovered;
     ++result.per_profile[record.profile_name];
     spdlog::info("recovered call {} ({} -> {})", call->uuid, call->a.call_id, b.call_id);

@@ -12,6 +12,7 @@
 #include "store/call_store.h"
 
 extern "C" {
+#include <sofia-sip/auth_client.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
@@ -164,10 +165,48 @@ int CallManager::on_b_invite_response(nta_outgoing_magic_t* magic, nta_outgoing_
   }
   if (status < 300 && sip) {
     self->b_answered(call, *fork, sip);
+  } else if ((status == 401 || status == 407) && sip && self->answer_challenge(call, *fork, sip, status)) {
+    nta_outgoing_destroy(orq);  // the INVITE went again, with credentials
   } else {
     self->b_failed(call, *fork, status);
   }
   return 0;
+}
+
+// A 401/407 from the callee answered once with sip_auth_username/password
+// (reference §5), with sofia-sip's client digest (auth_client.h).
+bool CallManager::answer_challenge(const CallPtr& call, Fork& fork, sip_t const* sip, int status) {
+  Channel& b = *fork.channel;
+  // The B leg's own variables: {sip_auth_username=..,sip_auth_password=..} or exported ones.
+  std::string user = b.var("sip_auth_username");
+  std::string pass = b.var("sip_auth_password");
+  if (fork.auth_tried || user.empty() || call->ending || call->answered) return false;
+  fork.auth_tried = true;
+  su_home_t home[1] = {SU_HOME_INIT(home)};
+  auth_client_t* auc = nullptr;
+  msg_auth_t const* challenge = status == 401 ? reinterpret_cast<msg_auth_t const*>(sip->sip_www_authenticate)
+                                              : reinterpret_cast<msg_auth_t const*>(sip->sip_proxy_authenticate);
+  msg_hclass_t* credential_class = status == 401 ? sip_authorization_class : sip_proxy_authorization_class;
+  std::string authorization;
+  if (challenge && auc_challenge(&auc, home, challenge, credential_class) > 0 &&
+      auc_all_credentials(&auc, "Digest", nullptr, user.c_str(), pass.c_str()) > 0) {
+    url_t* ruri = url_hdup(home, URL_STRING_MAKE(fork.ruri.c_str())->us_url);
+    msg_header_t* headers = nullptr;
+    sip_payload_t* body = fork.offer.empty() ? nullptr : sip_payload_make(home, fork.offer.c_str());
+    if (auc_authorization_headers(&auc, home, "INVITE", ruri, reinterpret_cast<msg_payload_t*>(body), &headers) > 0) {
+      for (msg_header_t* h = headers; h; h = h->sh_next) {
+        char buf[2048];
+        issize_t n = msg_header_e(buf, sizeof buf, h, 0);
+        if (n > 0 && static_cast<size_t>(n) < sizeof buf) authorization += std::string(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  su_home_deinit(home);
+  if (authorization.empty()) return false;
+  b.outgoing = send_fork_invite(fork, authorization);
+  if (!b.outgoing) return false;
+  spdlog::info("call {}: answered the callee's {} challenge as {}", call->uuid, status, user);
+  return true;
 }
 
 void CallManager::b_answered(const CallPtr& call, Fork& fork, sip_t const* sip) {
@@ -209,6 +248,12 @@ void CallManager::b_answered(const CallPtr& call, Fork& fork, sip_t const* sip) 
   }
   b.state = ChannelState::confirmed;
   b.remote_sdp = body_of(sip);
+  if (sip->sip_session_expires) {
+    std::string se = std::to_string(sip->sip_session_expires->x_delta);
+    if (sip->sip_session_expires->x_refresher) se += ";refresher=" + str(sip->sip_session_expires->x_refresher);
+    b.vars["sip_session_expires_answer"] = se;
+    call->a.vars["sip_session_expires"] = std::to_string(sip->sip_session_expires->x_delta);
+  }
   capture_dialog(b);
   call->b = &b;
   // The other forks lose (RFC 3261 16.7 step 10 for a forking B2BUA).
@@ -277,6 +322,13 @@ void CallManager::confirm_to_caller(const CallPtr& call) {
     return;
   }
   std::string rh = headers_from(b.vars, "sip_rh_") + headers_from(a.vars, "sip_rh_");
+  // RFC 4028: the session interval the callee granted, or the caller's request
+  // granted here (refresher=uac) when the callee does not do timers.
+  if (!b.var("sip_session_expires_answer").empty()) {
+    rh += "Session-Expires: " + b.var("sip_session_expires_answer") + "\r\nRequire: timer\r\n";
+  } else if (!a.var("sip_session_expires").empty() && !a.var("sip_session_timer_supported").empty()) {
+    rh += "Session-Expires: " + a.var("sip_session_expires") + ";refresher=uac\r\nRequire: timer\r\n";
+  }
   std::string sdp = a.local_sdp;
   nta_incoming_treply(a.invite, SIP_200_OK, SIPTAG_CONTACT_STR(a.contact.c_str()),
                       TAG_IF(!sdp.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
@@ -284,6 +336,7 @@ void CallManager::confirm_to_caller(const CallPtr& call) {
                       TAG_IF(!rh.empty(), SIPTAG_HEADER_STR(rh.c_str())), TAG_END());
   a.state = ChannelState::confirmed;
   call->answered = true;
+  arm_session_timer(call);
   fire("CHANNEL_ANSWER", *call, b);
   fire("CHANNEL_ANSWER", *call, a);
   fire("CHANNEL_BRIDGE", *call, a);
@@ -404,6 +457,7 @@ int CallManager::in_dialog_request(const CallPtr& call, Channel& from, nta_incom
         CallManager* self = relay->manager;
         CallPtr call = self->find(relay->call_uuid);
         if (call && call->relayed_request == relay->irq) {
+          if (relay->method == sip_method_update && status < 300) self->arm_session_timer(call);
           call->relayed_request = nullptr;
           call->relayed_from = nullptr;
           std::string body = body_of(sip);
@@ -423,6 +477,7 @@ int CallManager::in_dialog_request(const CallPtr& call, Channel& from, nta_incom
               nta_leg_client_reroute(relay->to->leg, sip->sip_record_route, sip->sip_contact, 0);
             }
             self->capture_dialog(*relay->to);
+            self->arm_session_timer(call);  // a successful refresh (RFC 4028 10)
             Event e = Event::custom("sofia::reinvite");
             e.add_header("Unique-ID", relay->from->uuid).add_header("profile-name", relay->from->profile_name)
                 .add_header("call-id", relay->from->call_id);
@@ -472,12 +527,39 @@ int CallManager::in_dialog_request(const CallPtr& call, Channel& from, nta_incom
   return 0;
 }
 
+void CallManager::arm_session_timer(const CallPtr& call) {
+  if (call->session_timer) {
+    su_timer_destroy(call->session_timer);
+    call->session_timer = nullptr;
+  }
+  int interval = std::atoi(call->a.var("sip_session_expires").c_str());
+  if (interval <= 0 || call->ending) return;
+  call->session_expires = interval;
+  // RFC 4028 10: without a refresh, the session ends min(32, interval/3) s before expiry.
+  int wait = interval - std::min(32, interval / 3);
+  call->session_timer = su_timer_create(su_root_task(loop_.root()), 0);
+  su_timer_set_at(call->session_timer,
+                  [](su_root_magic_t*, su_timer_t*, su_timer_arg_t* arg) {
+                    Call* c = reinterpret_cast<Call*>(arg);
+                    CallPtr call = c->manager->find(c->uuid);
+                    if (!call || call->ending) return;
+                    spdlog::info("call {}: session not refreshed within {} s (RFC 4028): ending it", call->uuid,
+                                 call->session_expires);
+                    call->manager->hangup(call, HangupCause::recovery_on_timer_expire, nullptr);
+                  },
+                  reinterpret_cast<su_timer_arg_t*>(call.get()), su_time_add(su_now(), su_duration_t(wait * 1000)));
+}
+
 void CallManager::hangup(const CallPtr& call, HangupCause cause, Channel* initiator) {
   if (call->ending) return;
   call->ending = true;
   if (call->ring_timer) {
     su_timer_destroy(call->ring_timer);
     call->ring_timer = nullptr;
+  }
+  if (call->session_timer) {
+    su_timer_destroy(call->session_timer);
+    call->session_timer = nullptr;
   }
   std::string bye_headers = headers_from(call->a.vars, "sip_bye_h_");
   if (call->b) bye_headers += headers_from(call->b->vars, "sip_bye_h_");
@@ -540,6 +622,10 @@ void CallManager::release(const CallPtr& call) {
   if (call->ring_timer) {
     su_timer_destroy(call->ring_timer);
     call->ring_timer = nullptr;
+  }
+  if (call->session_timer) {
+    su_timer_destroy(call->session_timer);
+    call->session_timer = nullptr;
   }
   if (call->a.invite) {
     nta_incoming_destroy(call->a.invite);
