@@ -52,6 +52,11 @@ struct Call {
   su_timer_t* ring_timer = nullptr;  // call_timeout
   su_timer_t* session_timer = nullptr;  // RFC 4028: fires when the session was not refreshed
   int session_expires = 0;           // negotiated interval (seconds), 0 = no session timer
+  // Late offer (INVITE without SDP): the callee's 2xx is ACKed only when the
+  // caller's ACK brings the answer (RFC 3264 with the offer in the 200).
+  bool b_ack_pending = false;
+  std::uint32_t b_ack_cseq = 0;
+  std::string b_ack_target;
   // A request relayed to the other leg, waiting for its answer there.
   nta_incoming_t* relayed_request = nullptr;
   Channel* relayed_from = nullptr;

@@ -135,6 +135,25 @@ int CallManager::on_a_ack_cancel(nta_incoming_magic_t* magic, nta_incoming_t* ir
   }
   // ACK of our 2xx (or of a re-INVITE answer): the dialog is confirmed.
   if (a->invite == irq) a->invite = nullptr;
+  if (call->b_ack_pending && call->b && call->b->leg) {
+    call->b_ack_pending = false;
+    std::string answer = body_of(sip);
+    Channel& b = *call->b;
+    if (!answer.empty()) {
+      a->remote_sdp = answer;
+      b.local_sdp = answer;
+    }
+    su_home_t home[1] = {SU_HOME_INIT(home)};
+    std::string cseq = std::to_string(call->b_ack_cseq) + " ACK";
+    std::string hop = b.next_hop();
+    nta_outgoing_t* ack = nta_outgoing_tcreate(
+        b.leg, nullptr, nullptr, hop.empty() ? nullptr : URL_STRING_MAKE(hop.c_str()), SIP_METHOD_ACK,
+        URL_STRING_MAKE(call->b_ack_target.c_str()), SIPTAG_CSEQ_STR(cseq.c_str()),
+        TAG_IF(!answer.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+        TAG_IF(!answer.empty(), SIPTAG_PAYLOAD_STR(answer.c_str())), TAG_END());
+    if (ack) nta_outgoing_destroy(ack);
+    su_home_deinit(home);
+  }
   nta_incoming_destroy(irq);
   return 0;
 }
@@ -217,8 +236,14 @@ void CallManager::b_answered(const CallPtr& call, Fork& fork, sip_t const* sip) 
     nta_leg_rtag(b.leg, sip->sip_to->a_tag);
     nta_leg_client_reroute(b.leg, sip->sip_record_route, sip->sip_contact, 1);
   }
-  // RFC 3261 13.2.2.4: ACK every 2xx, even one we do not want.
-  if (b.leg && sip->sip_contact) {
+  bool late_offer = call->a.remote_sdp.empty() && !call->answered && !call->ending && call->a.invite;
+  if (late_offer && b.leg && sip->sip_contact && !body_of(sip).empty()) {
+    // The caller answers the callee's offer in its ACK: hold our ACK until then.
+    call->b_ack_pending = true;
+    call->b_ack_cseq = sip->sip_cseq->cs_seq;
+    call->b_ack_target = url_text(sip->sip_contact->m_url);
+  } else if (b.leg && sip->sip_contact) {
+    // RFC 3261 13.2.2.4: ACK every 2xx, even one we do not want.
     std::string hop = b.next_hop();
     nta_outgoing_t* ack = nta_outgoing_tcreate(b.leg, nullptr, nullptr, hop.empty() ? nullptr : URL_STRING_MAKE(hop.c_str()),
                                                SIP_METHOD_ACK, reinterpret_cast<url_string_t const*>(sip->sip_contact->m_url),

@@ -268,9 +268,16 @@ TEST_F(CallBasicTest, ShowCallsListsTheCallAndUuidKillEndsIt) {
   c.service = "1001";
   auto caller_run = std::async(std::launch::async, [this, c] { return call(c); });
 
-  std::string count = wait_show_count(node(), "1 total.");
+  // The call is listed from the INVITE on (RINGING); wait until it is up.
+  std::string listing;
+  const auto deadline = Clock::now() + milliseconds(5000);
+  while (Clock::now() < deadline && !contains(listing, ",ACTIVE,")) {
+    std::this_thread::sleep_for(milliseconds(50));
+    listing = node().api("show calls");
+  }
+  ASSERT_TRUE(contains(listing, ",ACTIVE,")) << listing;
+  std::string count = node().api("show calls count");
   EXPECT_TRUE(contains(count, "1 total.")) << count;
-  std::string listing = node().api("show calls");
   std::string channels = node().api("show channels count");
   EXPECT_TRUE(contains(channels, "2 total.")) << channels;
   auto rows = lines_of(listing);
