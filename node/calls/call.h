@@ -48,6 +48,7 @@ struct Call {
   bool answered = false;             // 200 relayed to the caller
   bool ending = false;               // hangup started: no more relays
   bool persisted = false;            // the confirmed call is in the database
+  bool recovered = false;            // rebuilt by `sofia recover` (not counted in inuse)
   std::chrono::system_clock::time_point created_at = std::chrono::system_clock::now();
   su_timer_t* ring_timer = nullptr;  // call_timeout
   su_timer_t* session_timer = nullptr;  // RFC 4028: fires when the session was not refreshed

@@ -233,6 +233,8 @@ int CallManager::on_invite(Profile& profile, nta_incoming_t* irq, sip_t const* s
   }
 
   calls_[call->uuid] = call;
+  ++profile.counters().calls_in;
+  ++profile.counters().inuse;
   fire("CHANNEL_CREATE", *call, a);
   authenticate_then_route(call, sip, profile);
   return 0;

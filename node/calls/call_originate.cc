@@ -336,6 +336,7 @@ void CallManager::send_invite(const CallPtr& call, const DialLeg& target) {
   b.vars["sip_to_host"] = to_host;
   fork->call = call.get();
   fork->status = 0;
+  ++profile->counters().calls_out;
   call->forks.push_back(std::move(fork));
   fire("CHANNEL_CREATE", *call, b);
 }

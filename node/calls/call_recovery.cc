@@ -99,6 +99,7 @@ CallManager::RecoverResult CallManager::recover(const std::vector<CallRecord>& r
     call->created_at = record.created_at;
     call->answered = true;
     call->persisted = true;
+    call->recovered = true;
     fill_channel(call->a, record.a_leg);
     call->a.call = call.get();
     auto fork = std::make_unique<Fork>();

@@ -382,6 +382,7 @@ void CallManager::b_failed(const CallPtr& call, Fork& fork, int status) {
   }
   b.state = ChannelState::terminated;
   if (call->answered || call->ending || !was_pending) return;
+  if (Profile* p = services_.find_profile ? services_.find_profile(b.profile_name) : nullptr) ++p->counters().failed_calls_out;
   call->last_cause = sip_to_cause(status);
   fire("CHANNEL_HANGUP", *call, b, call->last_cause);
   for (const auto& f : call->forks)
@@ -628,6 +629,10 @@ void CallManager::hangup(const CallPtr& call, HangupCause cause, Channel* initia
     }
     if (&b == call->b && b.state == ChannelState::confirmed && initiator != &b) send_bye(b);
     b.state = ChannelState::terminated;
+  }
+  if (Profile* p = services_.find_profile ? services_.find_profile(call->profile_name) : nullptr) {
+    if (!call->recovered) --p->counters().inuse;
+    if (!call->answered) ++p->counters().failed_calls_in;
   }
   if (call->persisted && services_.calls) {
     std::string id = call->uuid;

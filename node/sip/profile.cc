@@ -75,6 +75,9 @@ void Profile::start() {
                             NTATAG_UA(1),  // retransmit our 2xx to INVITE until ACK
                             // Always answer to the source port (RFC 3581 even when rport is absent).
                             NTATAG_SERVER_RPORT(2), NTATAG_CLIENT_RPORT(1),
+                            // Absorb SIP-thread stalls instead of dropping requests: the kernel
+                            // default (~200 KB) holds about 200 REGISTERs (docs/performance.md).
+                            TPTAG_UDP_RMEM(4 * 1024 * 1024), TPTAG_UDP_WMEM(1024 * 1024),
                             TAG_END());
   if (!agent_) {
     int err = errno;
@@ -157,6 +160,11 @@ ProfileStatus Profile::status() const {
   s.domain_name = param_or(config_, "domain-name", "N/A");
   s.aggressive_nat = param_true(param_or(config_, "aggressive-nat-detection", "false"));
   s.requests_received = requests_received_;
+  s.calls_in = counters_.calls_in;
+  s.failed_calls_in = counters_.failed_calls_in;
+  s.calls_out = counters_.calls_out;
+  s.failed_calls_out = counters_.failed_calls_out;
+  s.inuse = static_cast<unsigned>(std::max(0, counters_.inuse));
   for (const Param& p : config_.params) s.params[p.name] = p.value;
   return s;
 }

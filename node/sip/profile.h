@@ -62,6 +62,13 @@ class Profile {
 
   const std::string& name() const { return config_.name; }
   const ProfileServices& services() const { return services_; }
+
+  // Call counters of `sofia status` (CALLS-IN, FAILED-CALLS-IN, ..., RUNNING (inuse)).
+  struct CallCounters {
+    unsigned calls_in = 0, failed_calls_in = 0, calls_out = 0, failed_calls_out = 0;
+    int inuse = 0;
+  };
+  CallCounters& counters() { return counters_; }
   const ProfileConfig& config() const { return config_; }
   ProfileStatus status() const;
   // The profile's nta agent (null while stopped), for requests the node
@@ -84,6 +91,7 @@ class Profile {
   int bound_port_ = 0;
   bool siptrace_ = false;
   std::uint64_t requests_received_ = 0;
+  CallCounters counters_;
 };
 
 using ProfilePtr = std::unique_ptr<Profile>;
