@@ -243,10 +243,22 @@ int CallManager::on_invite(Profile& profile, nta_incoming_t* irq, sip_t const* s
 void CallManager::authenticate_then_route(const CallPtr& call, sip_t const* sip, Profile& profile) {
   const ProfileConfig& config = profile.config();
   Channel& a = call->a;
-  // apply-inbound-acl: a match authenticates the call (and may choose its context).
   const auto& acl = profile.services().acl;
+  // apply-proxy-acl: a trusted proxy asserts the caller's address in X-AUTH-IP.
+  std::string source_ip = a.network_ip;
+  if (acl && !a.var("sip_h_X-AUTH-IP").empty()) {
+    for (const std::string& list : config.proxy_acls) {
+      if (acl->allows(list, a.network_ip)) {
+        source_ip = a.var("sip_h_X-AUTH-IP");
+        a.vars["sip_network_ip"] = source_ip;
+        a.vars["network_addr"] = source_ip;
+        break;
+      }
+    }
+  }
+  // apply-inbound-acl: a match authenticates the call (and may choose its context).
   for (const InboundAcl& rule : config.inbound_acls) {
-    if (acl && acl->allows(rule.acl, a.network_ip)) {
+    if (acl && acl->allows(rule.acl, source_ip)) {
       if (!rule.pass_context.empty()) a.vars["context"] = rule.pass_context;
       route(call);
       return;
@@ -292,7 +304,11 @@ void CallManager::authenticate_then_route(const CallPtr& call, sip_t const* sip,
           auto call = weak.lock();
           if (!alive.lock() || !call || call->ending || !call->a.invite) return;
           if (!ok) {
-            hangup(call, HangupCause::call_rejected, nullptr);  // 403 below
+            // Wrong password, unknown or disabled user: the same 403 (no user enumeration).
+            nta_incoming_treply(call->a.invite, SIP_403_FORBIDDEN, TAG_END());
+            nta_incoming_destroy(call->a.invite);
+            call->a.invite = nullptr;
+            hangup(call, HangupCause::call_rejected, nullptr);
             return;
           }
           call->a.vars["sip_auth_username"] = c.username;

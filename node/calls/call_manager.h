@@ -100,6 +100,8 @@ class CallManager : public InviteHandler {
   static int on_a_ack_cancel(nta_incoming_magic_t* magic, nta_incoming_t* irq, sip_t const* sip);
   static int on_b_invite_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, sip_t const* sip);
   int in_dialog_request(const CallPtr& call, Channel& from, nta_incoming_t* irq, sip_t const* sip);
+  bool send_relay(const CallPtr& call, Channel& from, Channel& to, nta_incoming_t* irq, sip_method_t method,
+                  const std::string& method_name, const std::string& sdp, const std::string& content_type);
   void b_answered(const CallPtr& call, Fork& fork, sip_t const* sip);
   void b_failed(const CallPtr& call, Fork& fork, int status);
   void confirm_to_caller(const CallPtr& call);

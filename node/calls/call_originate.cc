@@ -58,6 +58,16 @@ DialLeg leg_for_binding(const DialLeg& base, const Binding& b) {
   return leg;
 }
 
+// A codec list from the config; a malformed one is logged and ignored (no filter).
+CodecPrefs codec_prefs(const std::string& text) {
+  try {
+    return parse_codec_prefs(text);
+  } catch (const std::exception& e) {
+    spdlog::warn("codec preferences \"{}\" ignored: {}", text, e.what());
+    return {};
+  }
+}
+
 }  // namespace
 
 void CallManager::bridge(const CallPtr& call, const std::string& dial_string) {
@@ -273,14 +283,25 @@ void CallManager::send_invite(const CallPtr& call, const DialLeg& target) {
   // The offer: the caller's SDP filtered by codec preferences.
   std::string offer = a.remote_sdp;
   if (!offer.empty()) {
+    Profile* a_profile = services_.find_profile ? services_.find_profile(call->profile_name) : nullptr;
+    std::string in = a_profile ? param_value(a_profile->config(), "inbound-codec-prefs") : "";
+    if (in.empty() && a_profile) in = param_value(a_profile->config(), "codec-prefs");
     const ProfileConfig& pc = profile->config();
-    std::string prefs = param_value(pc, "outbound-codec-prefs");
-    if (prefs.empty()) prefs = param_value(pc, "codec-prefs");
-    if (auto it = b.vars.find("absolute_codec_string"); it != b.vars.end()) prefs = it->second;
-    OfferFilterOptions options;
-    options.disable_transcoding = truthy(param_value(pc, "disable-transcoding"));
+    std::string out = param_value(pc, "outbound-codec-prefs");
+    if (out.empty()) out = param_value(pc, "codec-prefs");
+    if (auto it = b.vars.find("absolute_codec_string"); it != b.vars.end()) out = it->second;
     try {
-      offer = filter_offer(offer, parse_codec_prefs(prefs), options);
+      if (truthy(param_value(pc, "disable-transcoding"))) {
+        // Only the caller's preferred codec is offered (its first), and it must be one we allow.
+        OfferFilterOptions only_first;
+        only_first.disable_transcoding = true;
+        offer = filter_offer(offer, CodecPrefs{}, only_first);
+        filter_offer(offer, codec_prefs(in));
+        filter_offer(offer, codec_prefs(out));
+      } else {
+        // What we take from the caller (inbound-codec-prefs), then what we offer the callee.
+        offer = filter_offer(filter_offer(offer, codec_prefs(in)), codec_prefs(out));
+      }
     } catch (const SdpError& e) {
       spdlog::info("call {}: offer to {}: {}", call->uuid, ruri, e.what());
       call->last_cause = HangupCause::incompatible_destination;

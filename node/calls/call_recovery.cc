@@ -121,6 +121,18 @@ CallManager::RecoverResult CallManager::recover(const std::vector<CallRecord>& r
     call->forks.push_back(std::move(fork));
     calls_[call->uuid] = call;
     arm_session_timer(call);  // a recovered call keeps its session timer (a fresh interval)
+    // The safety margin is in use now: store it, so a node recovering this call
+    // after us starts another margin above and never reuses a CSeq we send.
+    if (services_.calls) {
+      for (Channel* ch : {&call->a, &b}) {
+        LegUpdate u;
+        u.uuid = ch->uuid;
+        u.local_cseq = nta_leg_get_seq(ch->leg);
+        services_.calls->update_leg(std::move(u), [id = call->uuid](CallWriteOutcome o) {
+          if (!o.ok()) spdlog::warn("call {}: recovered CSeq not stored: {}", id, o.error);
+        });
+      }
+    }
     ++result.recovered;
     ++result.per_profile[record.profile_name];
     spdlog::info("recovered call {} ({} -> {})", call->uuid, call->a.call_id, b.call_id);

@@ -319,10 +319,17 @@ void CallManager::b_answered(const CallPtr& call, Fork& fork, sip_t const* sip) 
   std::weak_ptr<Call> weak = call;
   SipLoop* loop = &loop_;
   std::weak_ptr<bool> alive = alive_;
-  services_.calls->save_confirmed(std::move(record), [this, weak, loop, alive](CallWriteOutcome outcome) {
-    loop->post([this, weak, alive, outcome] {
+  std::string uuid = call->uuid;
+  CallStore* store = services_.calls;
+  services_.calls->save_confirmed(std::move(record), [this, weak, loop, alive, uuid, store](CallWriteOutcome outcome) {
+    loop->post([this, weak, alive, outcome, uuid, store] {
       auto call = weak.lock();
-      if (!alive.lock() || !call) return;
+      if (!alive.lock() || !call || call->ending) {
+        // The call ended (the caller cancelled) while its answer was being stored:
+        // the row must not outlive it.
+        if (outcome.ok()) store->finish(uuid, "ORIGINATOR_CANCEL", [](CallWriteOutcome) {});
+        return;
+      }
       if (!outcome.ok()) {
         spdlog::warn("call {}: cannot persist the answered call ({}): ending it", call->uuid, outcome.error);
         call->a.state = ChannelState::early;
@@ -330,10 +337,6 @@ void CallManager::b_answered(const CallPtr& call, Fork& fork, sip_t const* sip) 
         return;
       }
       call->persisted = true;
-      if (call->ending) {
-        services_.calls->finish(call->uuid, "NORMAL_CLEARING", [](CallWriteOutcome) {});
-        return;
-      }
       confirm_to_caller(call);
     });
   });
@@ -469,11 +472,63 @@ int CallManager::in_dialog_request(const CallPtr& call, Channel& from, nta_incom
   }
   if (!sdp.empty()) from.remote_sdp = sdp;
 
-  auto* relay = new Relay{this, call->uuid, irq, &from, to, method};
   call->relayed_request = irq;
   call->relayed_from = &from;
-  std::string hop = to->next_hop();
   std::string content_type = sip->sip_content_type ? str(sip->sip_content_type->c_type) : "";
+  std::string method_name = sip->sip_request->rq_method_name;
+  if (!call->persisted || !services_.calls) {
+    if (send_relay(call, from, *to, irq, method, method_name, sdp, content_type)) return 0;
+    call->relayed_request = nullptr;
+    call->relayed_from = nullptr;
+    return 500;
+  }
+  // The request will leave `to` with the next CSeq: store it first, so that a
+  // node recovering this call never reuses it (issue 4: "before an in-dialog
+  // request leaves with a new CSeq"). The peer's CSeq on `from` too.
+  LegUpdate to_update;
+  to_update.uuid = to->uuid;
+  to_update.local_cseq = nta_leg_get_seq(to->leg) + 1;
+  LegUpdate from_update;
+  from_update.uuid = from.uuid;
+  from_update.remote_cseq = sip->sip_cseq->cs_seq;
+  services_.calls->update_leg(std::move(from_update), [](CallWriteOutcome) {});
+  std::weak_ptr<Call> weak = call;
+  SipLoop* loop = &loop_;
+  std::weak_ptr<bool> alive = alive_;
+  Channel* from_ptr = &from;
+  services_.calls->update_leg(
+      std::move(to_update),
+      [this, weak, loop, alive, irq, from_ptr, method, method_name, sdp, content_type](CallWriteOutcome outcome) {
+        loop->post([this, weak, alive, irq, from_ptr, method, method_name, sdp, content_type, outcome] {
+          auto call = weak.lock();
+          if (!alive.lock() || !call || call->ending || call->relayed_request != irq) return;
+          Channel* to = other_leg(*call, *from_ptr);
+          if (!outcome.ok() || !to || !to->leg) {
+            spdlog::warn("call {}: {} not relayed: the new CSeq could not be stored ({})", call->uuid, method_name,
+                         outcome.error);
+            call->relayed_request = nullptr;
+            call->relayed_from = nullptr;
+            nta_incoming_treply(irq, SIP_500_INTERNAL_SERVER_ERROR, SIPTAG_RETRY_AFTER_STR("1"), TAG_END());
+            nta_incoming_destroy(irq);
+            return;
+          }
+          if (!send_relay(call, *from_ptr, *to, irq, method, method_name, sdp, content_type)) {
+            call->relayed_request = nullptr;
+            call->relayed_from = nullptr;
+            nta_incoming_treply(irq, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+            nta_incoming_destroy(irq);
+          }
+        });
+      });
+  return 0;
+}
+
+bool CallManager::send_relay(const CallPtr& call, Channel& from, Channel& to_leg, nta_incoming_t* irq,
+                             sip_method_t method, const std::string& method_name, const std::string& sdp,
+                             const std::string& content_type) {
+  Channel* to = &to_leg;
+  auto* relay = new Relay{this, call->uuid, irq, &from, to, method};
+  std::string hop = to->next_hop();
   nta_outgoing_t* orq = nta_outgoing_tcreate(
       to->leg,
       [](nta_outgoing_magic_t* magic, nta_outgoing_t* orq, sip_t const* sip) -> int {
@@ -540,17 +595,16 @@ int CallManager::in_dialog_request(const CallPtr& call, Channel& from, nta_incom
         return 0;
       },
       reinterpret_cast<nta_outgoing_magic_t*>(relay), hop.empty() ? nullptr : URL_STRING_MAKE(hop.c_str()),
-      method, sip->sip_request->rq_method_name, nullptr,
+      method, method_name.c_str(), nullptr,
       TAG_IF(!sdp.empty(), SIPTAG_CONTENT_TYPE_STR(content_type.empty() ? "application/sdp" : content_type.c_str())),
       TAG_IF(!sdp.empty(), SIPTAG_PAYLOAD_STR(sdp.c_str())),
       TAG_IF(method == sip_method_invite || method == sip_method_update, SIPTAG_CONTACT_STR(to->contact.c_str())),
       TAG_END());
   if (!orq) {
-    call->relayed_request = nullptr;
     delete relay;
-    return 500;
+    return false;
   }
-  return 0;
+  return true;
 }
 
 void CallManager::arm_session_timer(const CallPtr& call) {
@@ -608,7 +662,6 @@ void CallManager::hangup(const CallPtr& call, HangupCause cause, Channel* initia
   // The caller: an error answer if it was never answered, else a BYE.
   if (a.invite && !call->answered) {
     int status = cause == HangupCause::originator_cancel ? 487 : cause_to_sip(cause);
-    if (cause == HangupCause::call_rejected && a.vars.count("sip_auth_username") == 0) status = 403;
     nta_incoming_treply(a.invite, status, nullptr, TAG_IF(status == 503, SIPTAG_RETRY_AFTER_STR("5")), TAG_END());
     nta_incoming_destroy(a.invite);
     a.invite = nullptr;

@@ -198,6 +198,22 @@ TEST_F(CallBasicTest, BusyCalleeGives486AndUserBusy) {
   EXPECT_EQ(count_of(dsn(), "select count(*) from active_calls"), 0);
 }
 
+// user/1001 without a registration: USER_NOT_REGISTERED, which FreeSWITCH's
+// hangup_cause_to_sip answers 480 (its default case).
+TEST_F(CallBasicTest, UnregisteredUserGives480) {
+  ASSERT_NO_FATAL_FAILURE(start_node(kBridge1001));
+  ChannelEvents events(node());
+  Caller c;
+  c.scenario = "call_uac_reject.xml";
+  c.service = "1001";
+  SippResult caller = call(c);
+  EXPECT_EQ(caller.exit_code, 0) << caller.describe();
+  EXPECT_EQ(invite_finals(sipp_received(caller)), std::vector<int>{480}) << caller.describe();
+  auto hangup = events.wait("CHANNEL_HANGUP", direction_is("inbound"));
+  ASSERT_TRUE(hangup) << events.describe_seen();
+  EXPECT_EQ(ChannelEvents::get(*hangup, "Hangup-Cause"), "USER_NOT_REGISTERED");
+}
+
 // Nobody answers: {call_timeout=2} ends the ringing after ~2 s: the callee
 // gets a CANCEL, the caller 480, the cause is NO_ANSWER.
 TEST_F(CallBasicTest, NoAnswerWithinCallTimeoutGives480) {
@@ -243,6 +259,49 @@ TEST_F(CallBasicTest, CallerCancelWhileRinging) {
   ASSERT_TRUE(hangup) << events.describe_seen();
   EXPECT_EQ(ChannelEvents::get(*hangup, "Hangup-Cause"), "ORIGINATOR_CANCEL");
   EXPECT_EQ(count_of(dsn(), "select count(*) from call_history"), 0);
+}
+
+// The caller cancels after the callee answered but while the node is still
+// storing the answered call (the test holds a lock on active_calls, so the
+// insert waits): the caller gets 487, the callee its ACK and a BYE, and once
+// the insert lands the row must not stay behind in active_calls (a call that
+// is not up must never be "recovered" by another node).
+TEST_F(CallBasicTest, CancelWhileTheAnswerIsBeingStoredLeavesNoActiveRow) {
+  int port = free_port(true);
+  ASSERT_NO_FATAL_FAILURE(
+      start_node(extension("1001", {{"bridge", "sofia/internal/1001@127.0.0.1:" + std::to_string(port)}})));
+  pqxx::connection lock_conn(dsn());
+  pqxx::work lock(lock_conn);
+  lock.exec("lock table active_calls in access exclusive mode");
+  Callee callee("call_uas_answer.xml", port, node_port(), 0);
+  Caller c;
+  c.scenario = "call_uac_cancel.xml";
+  c.service = "1001";
+  c.pause_ms = 700;  // the callee's 200 is at the node (its insert blocked) before the CANCEL
+  SippResult caller = call(c);
+  const SippResult& uas = callee.result();
+  // The node's insert is (normally) queued behind the lock by now.
+  const std::string waiting_sql =
+      "select count(*) from pg_locks l join pg_class r on r.oid = l.relation "
+      "where r.relname = 'active_calls' and not l.granted";
+  long waiters = count_of(dsn(), waiting_sql);
+  lock.commit();
+  // Let the insert land: no waiter left and no statement of the node's still running on active_calls.
+  wait_count(dsn(), waiting_sql, 0);
+  wait_count(dsn(),
+             "select count(*) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() "
+             "and state <> 'idle' and query ilike '%active_calls%'",
+             0);
+  EXPECT_EQ(caller.exit_code, 0) << caller.describe();
+  EXPECT_EQ(invite_finals(sipp_received(caller)), std::vector<int>{487}) << caller.describe();
+  EXPECT_EQ(uas.exit_code, 0) << "the answered callee did not get a BYE\n" << uas.describe();
+  EXPECT_EQ(requests(sipp_received(uas), "BYE").size(), 1u) << uas.describe();
+  EXPECT_EQ(wait_count(dsn(), "select count(*) from active_calls", 0), 0)
+      << "the cancelled call's row stayed in active_calls (node inserts that waited for the lock: " << waiters
+      << ")\n" << node().log_tail();
+  EXPECT_EQ(count_of(dsn(), "select count(*) from call_legs"), 0);
+  std::string count = node().api("show calls count");
+  EXPECT_TRUE(contains(count, "0 total.")) << count;
 }
 
 // Waits until `show calls count` says `want`; returns the last reply.

@@ -446,6 +446,23 @@ TEST_F(DirectoryTest, VariablesStoredByHandReadBack) {
   EXPECT_EQ(listed[0].variables, expected);
 }
 
+// The netstring lengths count the bytes the client receives: with a client
+// encoding other than the database's (UTF8 here), PostgreSQL converts every
+// value and the UTF-8 octet counts would be wrong.
+TEST_F(DirectoryTest, VariablesReadBackInTheClientEncoding) {
+  ASSERT_EQ(directory({"add", "1000@example.com", "--password", "x", "--var", "v=\xc3\xa9t\xc3\xa9;\xc3\xbc",
+                       "--var", "\xc3\xa4=1"})
+                .code,
+            0);
+  pqxx::connection conn(dsn());
+  conn.set_client_encoding("LATIN1");
+  DirectoryAdmin admin(conn);
+  const std::vector<DirectoryUser> listed = admin.list();
+  ASSERT_EQ(listed.size(), 1u);
+  const Variables expected = {{"v", "\xe9t\xe9;\xfc"}, {"\xe4", "1"}};
+  EXPECT_EQ(listed[0].variables, expected);
+}
+
 TEST_F(DirectoryTest, StoreFindFailsWithAnErrorWhenTheDatabaseIsDown) {
   const std::string nowhere = "host=127.0.0.1 port=" + std::to_string(test::free_port(false)) + " dbname=x user=x";
   Database db(nowhere, "directory-down");
