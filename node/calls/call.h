@@ -47,6 +47,7 @@ struct Call {
   HangupCause last_cause = HangupCause::none;  // of the last failed fork/group
   bool answered = false;             // 200 relayed to the caller
   bool ending = false;               // hangup started: no more relays
+  HangupCause end_cause = HangupCause::none;  // set by hangup()
   bool persisted = false;            // the confirmed call is in the database
   bool recovered = false;            // rebuilt by `sofia recover` (not counted in inuse)
   std::chrono::system_clock::time_point created_at = std::chrono::system_clock::now();

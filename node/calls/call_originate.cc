@@ -292,12 +292,10 @@ void CallManager::send_invite(const CallPtr& call, const DialLeg& target) {
     if (auto it = b.vars.find("absolute_codec_string"); it != b.vars.end()) out = it->second;
     try {
       if (truthy(param_value(pc, "disable-transcoding"))) {
-        // Only the caller's preferred codec is offered (its first), and it must be one we allow.
+        // Only the caller's preferred codec among those we allow is offered.
         OfferFilterOptions only_first;
         only_first.disable_transcoding = true;
-        offer = filter_offer(offer, CodecPrefs{}, only_first);
-        filter_offer(offer, codec_prefs(in));
-        filter_offer(offer, codec_prefs(out));
+        offer = filter_offer(offer, codec_prefs(!out.empty() ? out : in), only_first);
       } else {
         // What we take from the caller (inbound-codec-prefs), then what we offer the callee.
         offer = filter_offer(filter_offer(offer, codec_prefs(in)), codec_prefs(out));

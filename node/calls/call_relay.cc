@@ -316,18 +316,17 @@ void CallManager::b_answered(const CallPtr& call, Fork& fork, sip_t const* sip) 
   record.b_leg = leg_record(*call, b);
   record.created_at = call->created_at;
   record.answered_at = std::chrono::system_clock::now();
-  std::weak_ptr<Call> weak = call;
   SipLoop* loop = &loop_;
   std::weak_ptr<bool> alive = alive_;
-  std::string uuid = call->uuid;
-  CallStore* store = services_.calls;
-  services_.calls->save_confirmed(std::move(record), [this, weak, loop, alive, uuid, store](CallWriteOutcome outcome) {
-    loop->post([this, weak, alive, outcome, uuid, store] {
-      auto call = weak.lock();
-      if (!alive.lock() || !call || call->ending) {
-        // The call ended (the caller cancelled) while its answer was being stored:
-        // the row must not outlive it.
-        if (outcome.ok()) store->finish(uuid, "ORIGINATOR_CANCEL", [](CallWriteOutcome) {});
+  // Held strongly: a call that ends while its row is being written must still
+  // move the row to the history (its nta objects are gone by then; only memory remains).
+  CallPtr held = call;
+  services_.calls->save_confirmed(std::move(record), [this, held, loop, alive](CallWriteOutcome outcome) {
+    loop->post([this, call = held, alive, outcome] {
+      if (!alive.lock()) return;
+      if (call->ending) {
+        if (outcome.ok())
+          services_.calls->finish(call->uuid, std::string(cause_name(call->end_cause)), [](CallWriteOutcome) {});
         return;
       }
       if (!outcome.ok()) {
@@ -633,6 +632,7 @@ void CallManager::arm_session_timer(const CallPtr& call) {
 void CallManager::hangup(const CallPtr& call, HangupCause cause, Channel* initiator) {
   if (call->ending) return;
   call->ending = true;
+  call->end_cause = cause;
   if (call->ring_timer) {
     su_timer_destroy(call->ring_timer);
     call->ring_timer = nullptr;

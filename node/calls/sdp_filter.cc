@@ -179,13 +179,11 @@ std::vector<size_t> choose(const std::vector<Format>& formats, const CodecPrefs&
     }
   }
   if (disable_transcoding) {
+    // The offering leg's preferred codec (its order) among those the prefs allow,
+    // as FreeSWITCH's generous negotiation picks the originator's codec.
     std::vector<size_t> first;
-    for (size_t i : chosen) {
-      if (!is_cn(formats[i])) {
-        first.push_back(i);
-        break;
-      }
-    }
+    for (size_t i = 0; i < formats.size() && first.empty(); ++i)
+      if (taken[i] && !is_cn(formats[i])) first.push_back(i);
     chosen = first;
   }
   bool has_codec = false;

@@ -232,9 +232,11 @@ a=fmtp:101 0-16
 TEST(FilterOffer, DisableTranscodingOffersOnlyTheFirstCodec) {
   OfferFilterOptions one;
   one.disable_transcoding = true;
+  // The offering leg's preference decides (FreeSWITCH's originator codec), among those we allow.
   std::string out = filter_offer(kFreeSwitch, parse_codec_prefs("PCMA,PCMU,opus"), one);
-  EXPECT_EQ(m_line(out), "m=audio 16384 RTP/AVP 8 101");
-  EXPECT_FALSE(has_line(out, "a=rtpmap:102 opus/48000/2"));
+  EXPECT_EQ(m_line(out), "m=audio 16384 RTP/AVP 102 101");
+  EXPECT_FALSE(has_line(out, "a=rtpmap:8 PCMA/8000"));
+  EXPECT_EQ(m_line(filter_offer(kFreeSwitch, parse_codec_prefs("PCMA,PCMU"), one)), "m=audio 16384 RTP/AVP 0 101");
   // Without preferences: the offer's own first codec.
   EXPECT_EQ(m_line(filter_offer(kFreeSwitch, CodecPrefs{}, one)), "m=audio 16384 RTP/AVP 102 101");
   // CN listed first is not a codec to settle on.
