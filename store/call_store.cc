@@ -6,6 +6,7 @@
 #include "store/call_sql.h"
 #include "store/error_text.h"
 #include "store/pg_array.h"
+#include "store/callback_guard.h"
 
 // Threads: every public function only submits a job; jobs and callbacks run
 // on the Database worker (in submission order, so a CSeq update submitted
@@ -31,18 +32,9 @@ long long to_micros(SystemTime t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
 }
 
-// A throwing callback must not be mistaken for a failed job (which would
-// answer the same write twice).
 template <typename Callback, typename... Args>
 void invoke(const Callback& callback, const char* what, Args&&... args) {
-  if (!callback) return;
-  try {
-    callback(std::forward<Args>(args)...);
-  } catch (const std::exception& e) {
-    spdlog::error("call store: {} callback threw: {}", what, e.what());
-  } catch (...) {
-    spdlog::error("call store: {} callback threw a non-standard exception", what);
-  }
+  invoke_callback("call store", what, callback, std::forward<Args>(args)...);
 }
 
 CallWriteOutcome outcome(CallWriteResult result, std::string error = {}) {

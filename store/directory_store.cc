@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "store/pg_array.h"
+#include "store/callback_guard.h"
 
 // The directory_users table (migrations/0002_directory.sql). Variables are a
 // jsonb array of [name, value] pairs; they travel to PostgreSQL as two
@@ -121,16 +122,9 @@ void upsert_in(pqxx::work& txn, const DirectoryUser& user) {
                      user.enabled, pg_text_array(names), pg_text_array(values));
 }
 
-// A throwing callback must not be mistaken for a failed job (which would call
-// on_error after on_done).
 template <typename Callback, typename... Args>
 void invoke(const Callback& callback, const char* what, Args&&... args) {
-  if (!callback) return;
-  try {
-    callback(std::forward<Args>(args)...);
-  } catch (const std::exception& e) {
-    spdlog::error("directory store: {} callback threw: {}", what, e.what());
-  }
+  invoke_callback("directory store", what, callback, std::forward<Args>(args)...);
 }
 
 }  // namespace

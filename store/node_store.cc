@@ -1,4 +1,5 @@
 #include "store/node_store.h"
+#include "store/callback_guard.h"
 
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
@@ -55,16 +56,9 @@ std::chrono::system_clock::time_point from_epoch_micros(long long micros) {
       std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::microseconds(micros)));
 }
 
-// A throwing callback must not be mistaken for a failed job (which would call
-// on_error after on_done).
 template <typename Callback, typename... Args>
 void invoke(const Callback& callback, const char* what, Args&&... args) {
-  if (!callback) return;
-  try {
-    callback(std::forward<Args>(args)...);
-  } catch (const std::exception& e) {
-    spdlog::error("node store: {} callback threw: {}", what, e.what());
-  }
+  invoke_callback("node store", what, callback, std::forward<Args>(args)...);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "store/pg_array.h"
 #include "store/registration_batch.h"
 #include "store/registration_sql.h"
+#include "store/callback_guard.h"
 
 // Threads: apply() and queued() run on any thread and only touch the queue
 // (Shared::mutex). Batch jobs, reads and every callback run on the Database
@@ -69,18 +70,9 @@ std::vector<Binding> parse_bindings(const pqxx::result& result) {
   return out;
 }
 
-// A throwing callback must not be mistaken for a failed job (which would
-// answer the same request twice).
 template <typename Callback, typename... Args>
 void invoke(const Callback& callback, const char* what, Args&&... args) {
-  if (!callback) return;
-  try {
-    callback(std::forward<Args>(args)...);
-  } catch (const std::exception& e) {
-    spdlog::error("registration store: {} callback threw: {}", what, e.what());
-  } catch (...) {
-    spdlog::error("registration store: {} callback threw a non-standard exception", what);
-  }
+  invoke_callback("registration store", what, callback, std::forward<Args>(args)...);
 }
 
 void answer(Pending& pending, RegisterOutcome outcome) { invoke(pending.done, "apply", std::move(outcome)); }
