@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "store/registration_store.h"
+
 namespace sipedge {
 
 namespace {
@@ -30,6 +32,12 @@ std::string status_text(NodeServices& node) {
   } else {
     out += fmt::format("Database: unavailable, retrying ({})\n",
                        db.last_error.empty() ? "not connected yet" : db.last_error);
+  }
+  // The registrar's group commit at work (docs/design.md, "Registrar").
+  if (RegistrationStore* regs = node.registrations()) {
+    RegistrationStore::Stats st = regs->stats();
+    out += fmt::format("Registrar: {} REGISTER(s) committed in {} batch(es), largest {}, {} queued, {} failed batch(es), {} refused (queue full)\n",
+                       st.changes, st.batches, st.largest_batch, regs->queued(), st.failed_batches, st.overloaded);
   }
   return out;
 }

@@ -155,6 +155,11 @@ TEST_F(RegistrarAuthTest, DigestRegisterStoresBindingAndFiresRegister) {
   EXPECT_EQ(h("user-agent"), "SIPp registrar test");
   EXPECT_EQ(h("FreeSWITCH-Switchname"), "auth-node");
   EXPECT_FALSE(events.seen_any("sofia::register_failure"));
+  // `status` shows the registrar's group commit: the one REGISTER, committed in one batch.
+  std::string status = node_.api("status");
+  EXPECT_NE(status.find("Registrar: 1 REGISTER(s) committed in 1 batch(es), largest 1, 0 queued, 0 failed batch(es)"),
+            std::string::npos)
+      << status;
 }
 
 TEST_F(RegistrarAuthTest, WrongPasswordAndUnknownUserGetTheSame403) {
