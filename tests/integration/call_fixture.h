@@ -151,7 +151,7 @@ inline std::string formats_text(const std::vector<std::string>& formats) {
 
 // ------------------------------------------------------------------- SIPp
 
-// A caller run (UAC). keys fill the placeholders of tests/sipp/call_uac_*.xml.
+// A caller run (UAC). The keys fill the [key] fields of tests/sipp/call_uac_*.xml.
 struct Caller {
   std::string scenario = "call_uac_answer.xml";
   std::string service;  // the Request-URI user (destination_number)
@@ -238,61 +238,20 @@ class Callee {
 
 // The node's channel events (CHANNEL_CREATE/ANSWER/HANGUP/...): wait() keeps
 // what it reads past, so the order in which a test asks does not matter.
-class ChannelEvents {
+class ChannelEvents : public EslEventWatch {
  public:
   explicit ChannelEvents(const NodeProcess& node,
                          const std::string& names = "CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_BRIDGE CHANNEL_HANGUP "
-                                                    "CHANNEL_HANGUP_COMPLETE") {
-    client_.connect("127.0.0.1", node.esl_port(), node.esl_password());
-    EslFrame reply = client_.command("event plain " + names);
-    const std::string* text = reply.header("Reply-Text");
-    if (!text || !starts_with(*text, "+OK")) throw std::runtime_error("event subscription refused");
-  }
-
-  std::optional<EslFrame> wait(const std::string& name, const std::function<bool(const EslFrame&)>& match = nullptr,
-                               milliseconds timeout = milliseconds(5000)) {
-    for (std::size_t i = 0; i < pending_.size(); ++i) {
-      if (is(pending_[i], name, match)) {
-        EslFrame e = pending_[i];
-        pending_.erase(pending_.begin() + static_cast<long>(i));
-        return e;
-      }
-    }
-    const auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-      std::optional<EslFrame> frame = client_.next_event(std::max(left, milliseconds(1)));
-      if (!frame) return std::nullopt;
-      EslFrame e = EslClient::parse_plain_event(frame->body);
-      seen_.push_back(e);
-      if (is(e, name, match)) return e;
-      pending_.push_back(e);
-    }
-    return std::nullopt;
-  }
+                                                    "CHANNEL_HANGUP_COMPLETE")
+      : EslEventWatch(node, names, "Event-Name") {}
 
   std::string describe_seen() const {
     std::string out;
-    for (const auto& e : seen_)
+    for (const auto& e : seen())
       out += get(e, "Event-Name") + " " + get(e, "Call-Direction") + " " + get(e, "Hangup-Cause") + " call-id=" +
              get(e, "variable_sip_call_id") + "\n";
     return out;
   }
-
-  static std::string get(const EslFrame& e, const std::string& name) {
-    const std::string* v = e.header(name);
-    return v ? *v : "<absent>";
-  }
-
- private:
-  static bool is(const EslFrame& e, const std::string& name, const std::function<bool(const EslFrame&)>& match) {
-    const std::string* n = e.header("Event-Name");
-    return n && *n == name && (!match || match(e));
-  }
-
-  EslClient client_;
-  std::vector<EslFrame> pending_;
-  std::vector<EslFrame> seen_;
 };
 
 inline std::function<bool(const EslFrame&)> direction_is(const std::string& direction) {

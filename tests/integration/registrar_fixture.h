@@ -207,20 +207,23 @@ inline ::testing::AssertionResult add_user(const NodeProcess& node, const std::s
 // A node's event socket subscribed to CUSTOM events. wait() returns the next
 // event of a subclass that matches, keeping the others it read on the way
 // (seen()) so the order in which a test asks does not matter.
-class EventWatch {
+// Events over the node's event socket, waited for by one identifying header
+// (Event-Subclass for CUSTOM events, Event-Name for CHANNEL_* ones). Events
+// that arrive while waiting for another are kept for a later wait().
+class EslEventWatch {
  public:
-  EventWatch(const NodeProcess& node, const std::string& subclasses) {
+  EslEventWatch(const NodeProcess& node, const std::string& subscription, std::string key_header)
+      : key_(std::move(key_header)) {
     client_.connect("127.0.0.1", node.esl_port(), node.esl_password());
-    EslFrame reply = client_.command("event plain CUSTOM " + subclasses);
+    EslFrame reply = client_.command("event plain " + subscription);
     const std::string* text = reply.header("Reply-Text");
     if (!text || !starts_with(*text, "+OK")) throw std::runtime_error("event subscription refused");
   }
 
-  std::optional<EslFrame> wait(const std::string& subclass,
-                               const std::function<bool(const EslFrame&)>& match = nullptr,
+  std::optional<EslFrame> wait(const std::string& key, const std::function<bool(const EslFrame&)>& match = nullptr,
                                milliseconds timeout = milliseconds(5000)) {
     for (std::size_t i = 0; i < pending_.size(); ++i) {
-      if (is(pending_[i], subclass, match)) {
+      if (is(pending_[i], key, match)) {
         EslFrame e = pending_[i];
         pending_.erase(pending_.begin() + static_cast<long>(i));
         return e;
@@ -233,7 +236,7 @@ class EventWatch {
       if (!frame) return std::nullopt;
       EslFrame e = EslClient::parse_plain_event(frame->body);
       seen_.push_back(e);
-      if (is(e, subclass, match)) return e;
+      if (is(e, key, match)) return e;
       pending_.push_back(e);
     }
     return std::nullopt;
@@ -241,9 +244,9 @@ class EventWatch {
 
   // Every event read so far (matched or not), in arrival order.
   const std::vector<EslFrame>& seen() const { return seen_; }
-  bool seen_any(const std::string& subclass) const {
+  bool seen_any(const std::string& key) const {
     for (const auto& e : seen_)
-      if (is(e, subclass, nullptr)) return true;
+      if (is(e, key, nullptr)) return true;
     return false;
   }
 
@@ -253,14 +256,22 @@ class EventWatch {
   }
 
  private:
-  static bool is(const EslFrame& e, const std::string& subclass, const std::function<bool(const EslFrame&)>& match) {
-    const std::string* s = e.header("Event-Subclass");
-    return s && *s == subclass && (!match || match(e));
+  bool is(const EslFrame& e, const std::string& key, const std::function<bool(const EslFrame&)>& match) const {
+    const std::string* v = e.header(key_);
+    return v && *v == key && (!match || match(e));
   }
 
+  std::string key_;
   EslClient client_;
   std::vector<EslFrame> pending_;
   std::vector<EslFrame> seen_;
+};
+
+// CUSTOM events (sofia::register, ...), waited for by subclass.
+class EventWatch : public EslEventWatch {
+ public:
+  EventWatch(const NodeProcess& node, const std::string& subclasses)
+      : EslEventWatch(node, "CUSTOM " + subclasses, "Event-Subclass") {}
 };
 
 inline std::function<bool(const EslFrame&)> with_call_id(const std::string& call_id) {
