@@ -22,6 +22,13 @@ SwitchConfig read_switch_config(const XmlElement& file, const std::optional<std:
 // sofia.conf.xml with its included profiles.
 SofiaConfig read_sofia_config(const XmlElement& file, std::vector<std::string>& warnings);
 
+// One <gateway> element of `profile` (whose settings, context included, are
+// already read): params, variables, mod_sofia's defaults. Throws ConfigError
+// for a missing or bad name, register without username/password and bad
+// values. Name uniqueness is checked by read_sofia_config.
+GatewayConfig read_gateway(const XmlElement& element, const ProfileConfig& profile,
+                           std::vector<std::string>& warnings);
+
 // acl.conf.xml.
 AclConfig read_acl_config(const XmlElement& file, std::vector<std::string>& warnings);
 

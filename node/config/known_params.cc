@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <iterator>
 
 #include "node/config/config_values.h"
 
@@ -20,6 +21,10 @@ bool is_known_switch_param(std::string_view name) {
   return listed({"switchname", "core-db-dsn", "loglevel", "logfile",
                  // sipedge: the digest nonce key every node of a cluster shares
                  "cluster-nonce-key",
+                 // sipedge: active/standby pairs (docs/cluster.md)
+                 "cluster-name", "cluster-lease-ttl", "cluster-lease-renew", "cluster-vip",
+                 "cluster-vip-interface", "cluster-takeover-command", "cluster-release-command",
+                 "cluster-auto-recover",
                  "colorize-console", "dialplan-timestamps", "max-db-handles",
                  "db-handle-timeout", "event-heartbeat-interval", "max-sessions",
                  "sessions-per-second", "debug-level", "max_dtmf_duration", "min_dtmf_duration",
@@ -112,6 +117,21 @@ bool is_known_event_socket_param(std::string_view name) {
   return listed({"listen-ip", "listen-port", "password", "apply-inbound-acl", "nat-map",
                  "debug", "stop-on-bind-error"},
                 name);
+}
+
+bool is_known_gateway_param(std::string_view name) {
+  // sofia.c parse_gateways, plus cid-type from the vanilla external/example.xml.
+  static constexpr std::string_view kNames[] = {
+      // read into GatewayConfig
+      "username", "password", "realm", "proxy", "register", "register-transport", "register-proxy",
+      "outbound-proxy", "auth-username", "from-user", "from-domain", "extension", "extension-in-contact",
+      "caller-id-in-from", "expire-seconds", "retry-seconds", "retry_seconds", "timeout-seconds", "ping",
+      "ping-min", "ping-max", "contact-params", "destination-prefix", "context", "contact-host",
+      "ping-user-agent", "ping-monitoring", "contact-in-ping", "distinct-to", "gw-auth-acl",
+      "908-retry-seconds",
+      // accepted, not acted upon
+      "scheme", "rfc-5626", "reg-id", "cid-type"};
+  return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 
 }  // namespace sipedge

@@ -11,5 +11,8 @@ bool is_known_switch_param(std::string_view name);        // switch.conf <settin
 bool is_known_sofia_global_param(std::string_view name);  // sofia.conf <global_settings>
 bool is_known_profile_param(std::string_view name);       // sofia profile <settings>
 bool is_known_event_socket_param(std::string_view name);  // event_socket.conf <settings>
+// sofia profile <gateway> params. Case-sensitive: mod_sofia's parse_gateways
+// compares them with strcmp.
+bool is_known_gateway_param(std::string_view name);
 
 }  // namespace sipedge

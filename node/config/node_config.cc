@@ -14,6 +14,28 @@ const Param* ProfileConfig::param(const std::string& name) const {
   return found;
 }
 
+const GatewayConfig* ProfileConfig::gateway(const std::string& name) const {
+  for (const GatewayConfig& g : gateways) {
+    if (g.name == name) return &g;
+  }
+  return nullptr;
+}
+
+std::vector<const GatewayVariable*> GatewayConfig::variables_for(const std::string& direction) const {
+  std::vector<const GatewayVariable*> found;
+  for (const GatewayVariable& v : variables) {
+    if (v.direction.empty() || v.direction == direction) found.push_back(&v);
+  }
+  return found;
+}
+
+const GatewayConfig* SofiaConfig::gateway(const std::string& name) const {
+  for (const ProfileConfig& p : profiles) {
+    if (const GatewayConfig* g = p.gateway(name)) return g;
+  }
+  return nullptr;
+}
+
 const ProfileConfig* SofiaConfig::profile(const std::string& name) const {
   for (const ProfileConfig& p : profiles) {
     if (p.name == name) return &p;

@@ -54,6 +54,60 @@ struct InboundAcl {
   SourceLocation where;
 };
 
+// One <gateway> of a profile (mod_sofia §4), read by gateway_config_reader.cc.
+// Values already checked and defaulted as mod_sofia's parse_gateways does
+// (the comments give the default); params as written stay in `params`.
+struct GatewayVariable {
+  std::string name;
+  std::string value;
+  std::string direction;  // "inbound" | "outbound" | "" (both)
+  SourceLocation where;
+};
+
+struct GatewayConfig {
+  std::string name;             // <gateway name="...">: letters, digits, '_', '.', '-'; unique in sofia.conf
+  std::string profile;          // the profile it belongs to
+  std::string username;         // required unless register=false (then default "FreeSWITCH", as mod_sofia)
+  std::string password;         // required unless register=false
+  std::string realm;            // default: proxy (or the name when neither)
+  std::string proxy;            // default: realm; may be written "sip:host[:port][;params]"
+  bool register_ = true;        // param "register"
+  std::string register_transport = "udp";  // udp | tcp (lower case)
+  std::string register_proxy;   // next hop for REGISTER, as written ("" = proxy; mod_sofia adds "sip:")
+  std::string outbound_proxy;   // Route of calls, as written ("" = none: straight to sip:NUMBER@proxy)
+  std::string auth_username;    // default: username
+  std::string from_user;        // default: username
+  std::string from_domain;      // default: proxy (mod_sofia's From host); also auto-aleg-full/-domain
+  bool from_domain_explicit = false;  // from-domain was written (mod_sofia then sets sip_invite_domain)
+  std::string extension;        // default: username
+  bool extension_in_contact = false;
+  bool caller_id_in_from = false;
+  int expire_seconds = 3600;    // < 5 -> 3600 (mod_sofia)
+  int retry_seconds = 30;       // < 5 -> 30 (mod_sofia); also read from the old spelling "retry_seconds"
+  int timeout_seconds = 60;     // REGISTER transaction give-up; < 5 -> 60 (mod_sofia)
+  int ping = 0;                 // OPTIONS every N s; 0 = off; 1..4 or negative -> off (mod_sofia: "invalid ping")
+  int ping_min = 1;             // answered pings before the gateway is up (>= 0)
+  int ping_max = 1;             // >= ping_min (sipedge raises it; see gateway_config_reader.cc)
+  std::string contact_params;   // appended to our Contact URI (without leading ';')
+  std::string destination_prefix;
+  std::string context;          // inbound calls from this gateway; default: the profile's
+  // Read as mod_sofia does, not acted upon yet:
+  std::string contact_host;     // host of our Contact ("sip-ip" = the profile's sip-ip); "" = ext-sip-ip
+  std::string ping_user_agent;  // User-Agent of the OPTIONS pings ("" = the profile's)
+  bool ping_monitoring = false; // a gateway status event for every ping result
+  bool contact_in_ping = false; // a Contact header in the OPTIONS pings
+  bool distinct_to = false;     // REGISTER To is username@proxy instead of the From
+  std::string gw_auth_acl;      // ACL for requests the gateway sends us
+  int fail_908_retry_seconds = 0;  // "908-retry-seconds": retry after a timeout (908); 0 = retry_seconds
+  std::vector<GatewayVariable> variables;  // in document order
+  std::vector<Param> params;    // every <param>, as written
+  SourceLocation where;
+
+  // Variables that apply to calls in one direction ("inbound" or "outbound"):
+  // those with that direction or none, in document order.
+  std::vector<const GatewayVariable*> variables_for(const std::string& direction) const;
+};
+
 struct ProfileConfig {
   std::string name;
   std::string sip_ip;        // required
@@ -66,10 +120,12 @@ struct ProfileConfig {
   std::vector<InboundAcl> inbound_acls;    // apply-inbound-acl, in order
   std::vector<std::string> proxy_acls;     // apply-proxy-acl, in order
   std::vector<Param> params; // every <param>, in order, including the above
+  std::vector<GatewayConfig> gateways;  // <gateways><gateway> in order; names unique in sofia.conf
   SourceLocation where;
 
   // Value of a param by name, or nullptr.
   const Param* param(const std::string& name) const;
+  const GatewayConfig* gateway(const std::string& name) const;
 };
 
 struct SofiaGlobalSettings {
@@ -83,6 +139,8 @@ struct SofiaConfig {
   SofiaGlobalSettings global;
   std::vector<ProfileConfig> profiles;
   const ProfileConfig* profile(const std::string& name) const;
+  // A gateway of any profile: names are global, as in `sofia/gateway/NAME/...`.
+  const GatewayConfig* gateway(const std::string& name) const;
 };
 
 struct AclNode {

@@ -80,13 +80,22 @@ ProfileConfig read_profile(const XmlElement& element, std::vector<std::string>& 
   profile.name = element.attribute_or_empty("name");
   if (profile.name.empty()) throw ConfigError(element.where, "<profile> without a name");
 
+  std::vector<const XmlElement*> gateway_elements;
   for (const XmlElement& child : element.children) {
     if (child.name == "settings") {
       auto params = read_params(child, warnings);
       profile.params.insert(profile.params.end(), params.begin(), params.end());
-    } else if (child.name == "gateways" || child.name == "aliases" || child.name == "domains" ||
-               child.name == "variables") {
-      // Parsed by later issues (gateways, aliases, domains); tolerated now.
+    } else if (child.name == "gateways") {
+      // Every <gateways> is read (mod_sofia reads the first one only).
+      for (const XmlElement& gateway : child.children) {
+        if (gateway.name == "gateway") {
+          gateway_elements.push_back(&gateway);
+        } else {
+          add_warning(warnings, gateway.where, "unexpected <" + gateway.name + "> in <gateways>; ignored");
+        }
+      }
+    } else if (child.name == "aliases" || child.name == "domains" || child.name == "variables") {
+      // Parsed by later issues (aliases, domains); tolerated now.
     } else {
       add_warning(warnings, child.where,
                   "unexpected <" + child.name + "> in profile \"" + profile.name + "\"; ignored");
@@ -124,6 +133,15 @@ ProfileConfig read_profile(const XmlElement& element, std::vector<std::string>& 
     throw ConfigError(profile.where,
                       "profile \"" + profile.name + "\": missing required param sip-ip");
   }
+  // After the settings, which give a gateway its default context.
+  for (const XmlElement* element : gateway_elements) {
+    GatewayConfig gateway = read_gateway(*element, profile, warnings);
+    if (const GatewayConfig* earlier = profile.gateway(gateway.name)) {
+      throw ConfigError(gateway.where, "duplicate gateway \"" + gateway.name + "\" (first defined at " +
+                                           earlier->where.str() + ")");
+    }
+    profile.gateways.push_back(std::move(gateway));
+  }
   return profile;
 }
 
@@ -149,6 +167,13 @@ SofiaConfig read_sofia_config(const XmlElement& file, std::vector<std::string>& 
     if (const ProfileConfig* earlier = config.profile(profile.name)) {
       throw ConfigError(profile.where, "duplicate profile \"" + profile.name +
                                            "\" (first defined at " + earlier->where.str() + ")");
+    }
+    // Gateway names are global (sofia/gateway/NAME/...), as mod_sofia's gateway hash.
+    for (const GatewayConfig& gateway : profile.gateways) {
+      if (const GatewayConfig* earlier = config.gateway(gateway.name)) {
+        throw ConfigError(gateway.where, "duplicate gateway \"" + gateway.name + "\" (first defined at " +
+                                             earlier->where.str() + " in profile \"" + earlier->profile + "\")");
+      }
     }
     config.profiles.push_back(std::move(profile));
   }

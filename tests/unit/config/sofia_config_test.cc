@@ -95,7 +95,7 @@ TEST_F(SofiaConfigTest, ValuesFromIncludedProfilesInSortedOrder) {
 </profile>
 )");
   dir_.write("sip_profiles/external/gw1.xml", R"(<include>
-  <gateway name="gw1"><param name="realm" value="192.0.2.1"/></gateway>
+  <gateway name="gw1"><param name="realm" value="192.0.2.1"/><param name="register" value="false"/></gateway>
 </include>
 )");
   dir_.write("sip_profiles/internal.xml", R"(<profile name="internal">
