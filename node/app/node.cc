@@ -12,6 +12,7 @@
 #include "node/app/logging.h"
 #include "node/calls/call_manager.h"
 #include "node/dialplan/dialplan.h"
+#include "node/gateways/gateway_manager.h"
 #include "node/commands/call_commands.h"
 #include "node/commands/core_commands.h"
 #include "node/commands/sofia_command.h"
@@ -24,6 +25,7 @@
 #include "store/node_store.h"
 #include "store/call_store.h"
 #include "store/directory_store.h"
+#include "store/gateway_store.h"
 #include "store/registration_store.h"
 
 namespace sipedge {
@@ -164,6 +166,7 @@ void Node::start_database() {
   registration_expiry_->start();
 
   directory_ = std::make_unique<DirectoryStore>(*db_);
+  gateway_store_ = std::make_unique<GatewayStore>(*db_);
   calls_db_ = std::make_unique<Database>(config_->core.core_db_dsn, "calls");
   calls_db_->on_connect(migrate);
   calls_db_->on_fatal(fatal);
@@ -195,6 +198,16 @@ ProfileServices Node::profile_services() {
 void Node::start_profiles() {
   sip_loop_->start();
   {
+    GatewayServices gs;
+    gs.node_name = config_->core.switchname;
+    gs.cluster_name = "default";
+    for (const Param& p : config_->core.params)
+      if (p.name == "cluster-name" && !p.value.empty()) gs.cluster_name = p.value;
+    gs.store = gateway_store_.get();
+    gs.find_profile = [this](const std::string& name) { return profiles_->find(name); };
+    gateways_ = std::make_unique<GatewayManager>(*sip_loop_, *bus_, std::move(gs));
+  }
+  {
     CallServices cs;
     cs.node_name = config_->core.switchname;
     cs.registrations = registrations_.get();
@@ -208,6 +221,7 @@ void Node::start_profiles() {
       return dialplan_;
     };
     cs.find_profile = [this](const std::string& name) { return profiles_->find(name); };
+    cs.gateways = gateways_.get();
     if (auto it = config_->vars.find("domain"); it != config_->vars.end()) cs.default_domain = it->second;
     call_manager_ = std::make_unique<CallManager>(*sip_loop_, *bus_, std::move(cs));
   }
@@ -215,6 +229,8 @@ void Node::start_profiles() {
   ProfileServices services = profile_services();
   run_on_sip_thread(*sip_loop_, [&] {
     profiles_->set_services(services);
+    profiles_->set_listener({[this](Profile& p) { gateways_->profile_started(p); },
+                             [this](const std::string& name) { gateways_->profile_stopping(name, true); }});
     set_sofia_trace_level(config->sofia.global.tracelevel.empty() ? "info" : config->sofia.global.tracelevel);
     if (!config->sofia.global.log_level.empty() && config->sofia.global.log_level != "0")
       set_sofia_log_level("all", std::atoi(config->sofia.global.log_level.c_str()));
@@ -263,6 +279,9 @@ void Node::shutdown() {
   if (sip_loop_ && sip_loop_->root()) {
     run_on_sip_thread(*sip_loop_, [this] {
       if (call_manager_) call_manager_->hangup_all(HangupCause::system_shutdown);
+      // Node shutdown: gateways stop without un-REGISTER (a peer may continue them).
+      profiles_->set_listener({});
+      gateways_.reset();
       profiles_->stop_all();
       call_manager_.reset();
       return 0;

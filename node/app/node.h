@@ -25,6 +25,8 @@ class NodeStore;
 class CallManager;
 class CallStore;
 class DirectoryStore;
+class GatewayManager;
+class GatewayStore;
 class RegistrationExpiry;
 class RegistrationStore;
 struct Dialplan;
@@ -55,6 +57,7 @@ class Node : public NodeServices {
   RegistrationStore* registrations() override { return registrations_.get(); }
   CallManager* calls() override { return call_manager_.get(); }
   CallStore* call_store() override { return call_store_.get(); }
+  GatewayManager* gateways() override { return gateways_.get(); }
   bool set_console_loglevel(const std::string& level) override;
   std::string console_loglevel() const override;
 
@@ -86,6 +89,8 @@ class Node : public NodeServices {
   std::unique_ptr<CallStore> call_store_;
   std::unique_ptr<DirectoryStore> directory_;
   std::shared_ptr<const Dialplan> dialplan_;  // guarded by config_mutex_
+  std::unique_ptr<GatewayStore> gateway_store_;
+  std::unique_ptr<GatewayManager> gateways_;   // SIP thread
   std::unique_ptr<CallManager> call_manager_;  // SIP thread
   std::unique_ptr<SipLoop> sip_loop_;
   std::unique_ptr<ProfileManager> profiles_;  // SIP thread only

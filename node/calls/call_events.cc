@@ -27,6 +27,12 @@ Event channel_event(const char* name, const Call& call, const Channel& channel, 
       .add_header("Channel-Call-UUID", call.uuid)
       .add_header("variable_sip_call_id", channel.call_id)
       .add_header("variable_sip_profile_name", channel.profile_name);
+  // Every channel variable as variable_<name>, as FreeSWITCH's channel events carry them.
+  for (const auto& [name, value] : channel.vars) {
+    if (name.rfind("__", 0) == 0 || name == "sip_call_id" || name == "sip_profile_name") continue;
+    if (name == "sip_auth_password") continue;  // never on the event bus
+    e.add_header("variable_" + name, value);
+  }
   if (call.b && &channel == &call.a) e.add_header("Other-Leg-Unique-ID", call.b->uuid);
   if (!channel.inbound) e.add_header("Other-Leg-Unique-ID", call.a.uuid);
   if (cause != HangupCause::none) {

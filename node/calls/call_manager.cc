@@ -2,6 +2,7 @@
 // the dialplan and its applications; the console's view of calls.
 // SIP thread only.
 #include "node/calls/call_manager.h"
+#include "node/gateways/gateway_manager.h"
 
 #include <cassert>
 #include <random>
@@ -230,6 +231,31 @@ int CallManager::on_invite(Profile& profile, nta_incoming_t* irq, sip_t const* s
   for (sip_unknown_t const* u = sip->sip_unknown; u; u = u->un_next) {
     std::string name = str(u->un_name);
     if (istarts_with(name, "X-") || istarts_with(name, "P-")) v["sip_h_" + name] = str(u->un_value);
+  }
+
+  // A call from one of our gateways (mod_sofia): its context and inbound variables.
+  if (services_.gateways) {
+    std::string gw_name;
+    if (ruri->url_params) {
+      char buf[128] = {};
+      if (url_param(ruri->url_params, "gw", buf, sizeof buf) > 0) gw_name = buf;
+    }
+    if (Gateway* gw = services_.gateways->match_inbound(profile.name(), str(ruri->url_user), gw_name, a.network_ip, a.network_port)) {
+      const GatewayConfig& gc = gw->config();
+      v["sip_gateway_name"] = gc.name;
+      v["sip_gateway"] = gc.name;
+      if (!gc.context.empty()) v["context"] = gc.context;
+      // Sent to our gw+NAME contact: the number is the gateway's extension
+      // when one is configured, otherwise the To user (what the carrier called).
+      if (str(ruri->url_user) == "gw+" + gc.name) {
+        bool explicit_extension = false;
+        for (const Param& p : gc.params)
+          if (p.name == "extension") explicit_extension = true;
+        v["destination_number"] = explicit_extension ? gc.extension : v["sip_to_user"];
+      }
+      for (const GatewayVariable* var : gc.variables_for("inbound")) v[var->name] = var->value;
+      gw->count_call(true);
+    }
   }
 
   calls_[call->uuid] = call;

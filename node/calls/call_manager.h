@@ -31,6 +31,7 @@ namespace sipedge {
 class CallStore;
 class DigestAuth;
 class DirectoryStore;
+class GatewayManager;
 class RegistrationStore;
 struct Binding;
 struct Dialplan;
@@ -46,6 +47,7 @@ struct CallServices {
   std::function<std::shared_ptr<const Dialplan>()> dialplan;  // the current dialplan (reloadxml)
   std::function<Profile*(const std::string&)> find_profile;    // SIP thread
   std::string default_domain;                                 // vars.xml domain
+  GatewayManager* gateways = nullptr;                         // SIP thread; null: no gateways
 };
 
 // One row of `show calls` / `show channels`.

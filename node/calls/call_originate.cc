@@ -5,7 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include "node/calls/call_manager.h"
+#include "node/calls/gateway_target.h"
 #include "node/calls/sdp_filter.h"
+#include "node/gateways/gateway_manager.h"
 #include "node/calls/uri_escape.h"
 #include "node/common/ascii_case.h"
 #include "node/sip/contact_url.h"
@@ -143,11 +145,21 @@ void CallManager::resolve_group(const CallPtr& call, const DialGroup& group,
       case EndpointKind::error:
         pending->cause = leg.error_cause;
         break;
-      case EndpointKind::gateway:
-        // Gateways come with their own issue: until then a clear INVALID_GATEWAY.
-        spdlog::warn("call {}: sofia/gateway/{}: no gateways are configured", call->uuid, leg.gateway);
-        pending->cause = HangupCause::invalid_gateway;
+      case EndpointKind::gateway: {
+        Gateway* gw = services_.gateways ? services_.gateways->find(leg.gateway) : nullptr;
+        if (!gw) {
+          spdlog::warn("call {}: sofia/gateway/{}: no such gateway", call->uuid, leg.gateway);
+          pending->cause = HangupCause::invalid_gateway;
+        } else if (!gw->up()) {
+          spdlog::warn("call {}: sofia/gateway/{}: the gateway is DOWN", call->uuid, leg.gateway);
+          gw->count_call(false);
+          gw->count_failed(false);
+          pending->cause = HangupCause::gateway_down;
+        } else {
+          pending->targets.push_back(gateway_target(leg, gw->config(), gw->contact_uri()));
+        }
         break;
+      }
       case EndpointKind::user:
       case EndpointKind::registered:
         lookups.push_back(&leg);
@@ -250,7 +262,8 @@ void CallManager::send_invite(const CallPtr& call, const DialLeg& target) {
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   std::string contact_user = b.vars.count("sip_contact_user") ? b.vars["sip_contact_user"]
                              : !a.var("sip_contact_user").empty() ? a.var("sip_contact_user") : "mod_sofia";
-  b.contact = "<sip:" + contact_user + "@" + host + ":" + std::to_string(ps.port) + ">";
+  b.contact = target.contact.empty() ? "<sip:" + contact_user + "@" + host + ":" + std::to_string(ps.port) + ">"
+                                     : "<" + target.contact + ">";
 
   std::string ruri = target.uri();
   std::string to_user = target.to_user.empty() ? target.user : target.to_user;
@@ -259,8 +272,10 @@ void CallManager::send_invite(const CallPtr& call, const DialLeg& target) {
   std::string cid_name = a.var("caller_id_name"), cid_number = a.var("caller_id_number");
   if (auto it = b.vars.find("origination_caller_id_name"); it != b.vars.end()) cid_name = it->second;
   if (auto it = b.vars.find("origination_caller_id_number"); it != b.vars.end()) cid_number = it->second;
-  std::string from = (cid_name.empty() ? "" : "\"" + cid_name + "\" ") + "<sip:" + escape_uri_user(cid_number) +
-                     "@" + host + ">";
+  // A gateway leg brings its own From user/host (from-user, from-domain, caller-id-in-from).
+  std::string from_user = target.from_user.empty() ? escape_uri_user(cid_number) : escape_uri_user(target.from_user);
+  std::string from_host = target.from_host.empty() ? host : target.from_host;
+  std::string from = (cid_name.empty() ? "" : "\"" + cid_name + "\" ") + "<sip:" + from_user + "@" + from_host + ">";
 
   b.leg = nta_leg_tcreate(profile->agent(), &CallManager::on_b_request, reinterpret_cast<nta_leg_magic_t*>(&b),
                           SIPTAG_FROM_STR(from.c_str()), SIPTAG_TO_STR(to.c_str()), TAG_END());
@@ -348,7 +363,7 @@ void CallManager::send_invite(const CallPtr& call, const DialLeg& target) {
     if (sip && sip->sip_call_id) b.call_id = sip->sip_call_id->i_id;
     msg_destroy(req);
   }
-  b.local_uri = "sip:" + escape_uri_user(cid_number) + "@" + host;
+  b.local_uri = "sip:" + from_user + "@" + from_host;
   b.remote_uri = "sip:" + escape_uri_user(to_user) + "@" + to_host;
   b.local_tag = nta_leg_get_tag(b.leg) ? nta_leg_get_tag(b.leg) : "";
   b.vars["sip_to_user"] = to_user;
@@ -356,6 +371,8 @@ void CallManager::send_invite(const CallPtr& call, const DialLeg& target) {
   fork->call = call.get();
   fork->status = 0;
   ++profile->counters().calls_out;
+  if (!target.gateway.empty() && services_.gateways)
+    if (Gateway* gw = services_.gateways->find(target.gateway)) gw->count_call(false);
   call->forks.push_back(std::move(fork));
   fire("CHANNEL_CREATE", *call, b);
 }

@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include "node/calls/call_manager.h"
+#include "node/gateways/gateway_manager.h"
+#include "node/sip/digest_client.h"
 #include "node/calls/sdp_filter.h"
 #include "node/common/ascii_case.h"
 #include "node/sip/profile.h"
@@ -201,26 +203,9 @@ bool CallManager::answer_challenge(const CallPtr& call, Fork& fork, sip_t const*
   std::string pass = b.var("sip_auth_password");
   if (fork.auth_tried || user.empty() || call->ending || call->answered) return false;
   fork.auth_tried = true;
-  su_home_t home[1] = {SU_HOME_INIT(home)};
-  auth_client_t* auc = nullptr;
-  msg_auth_t const* challenge = status == 401 ? reinterpret_cast<msg_auth_t const*>(sip->sip_www_authenticate)
-                                              : reinterpret_cast<msg_auth_t const*>(sip->sip_proxy_authenticate);
-  msg_hclass_t* credential_class = status == 401 ? sip_authorization_class : sip_proxy_authorization_class;
+  DigestClient digest;
   std::string authorization;
-  if (challenge && auc_challenge(&auc, home, challenge, credential_class) > 0 &&
-      auc_all_credentials(&auc, "Digest", nullptr, user.c_str(), pass.c_str()) > 0) {
-    url_t* ruri = url_hdup(home, URL_STRING_MAKE(fork.ruri.c_str())->us_url);
-    msg_header_t* headers = nullptr;
-    sip_payload_t* body = fork.offer.empty() ? nullptr : sip_payload_make(home, fork.offer.c_str());
-    if (auc_authorization_headers(&auc, home, "INVITE", ruri, reinterpret_cast<msg_payload_t*>(body), &headers) > 0) {
-      for (msg_header_t* h = headers; h; h = h->sh_next) {
-        char buf[2048];
-        issize_t n = msg_header_e(buf, sizeof buf, h, 0);
-        if (n > 0 && static_cast<size_t>(n) < sizeof buf) authorization += std::string(buf, static_cast<size_t>(n));
-      }
-    }
-  }
-  su_home_deinit(home);
+  if (digest.challenge(sip, status, user, pass)) authorization = digest.authorization("INVITE", fork.ruri, fork.offer);
   if (authorization.empty()) return false;
   b.outgoing = send_fork_invite(fork, authorization);
   if (!b.outgoing) return false;
@@ -385,6 +370,8 @@ void CallManager::b_failed(const CallPtr& call, Fork& fork, int status) {
   b.state = ChannelState::terminated;
   if (call->answered || call->ending || !was_pending) return;
   if (Profile* p = services_.find_profile ? services_.find_profile(b.profile_name) : nullptr) ++p->counters().failed_calls_out;
+  if (services_.gateways && !b.var("sip_gateway_name").empty())
+    if (Gateway* gw = services_.gateways->find(b.var("sip_gateway_name"))) gw->count_failed(false);
   call->last_cause = sip_to_cause(status);
   fire("CHANNEL_HANGUP", *call, b, call->last_cause);
   for (const auto& f : call->forks)
@@ -687,6 +674,8 @@ void CallManager::hangup(const CallPtr& call, HangupCause cause, Channel* initia
     if (!call->recovered) --p->counters().inuse;
     if (!call->answered) ++p->counters().failed_calls_in;
   }
+  if (!call->answered && services_.gateways && !call->a.var("sip_gateway_name").empty())
+    if (Gateway* gw = services_.gateways->find(call->a.var("sip_gateway_name"))) gw->count_failed(true);
   if (call->persisted && services_.calls) {
     std::string id = call->uuid;
     services_.calls->finish(call->uuid, std::string(cause_name(cause)), [id](CallWriteOutcome o) {

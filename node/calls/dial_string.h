@@ -53,6 +53,10 @@ struct DialLeg {
   std::string to_host;   // host of `^user@host`; empty = the request's host
   HangupCause error_cause = HangupCause::none;  // error: the cause to fail with
   DialVars vars;         // global variables merged with this leg's [..] (the leg wins)
+  // Set when a gateway leg is resolved (node/calls/gateway_target.h), "" otherwise:
+  std::string from_user;  // From user instead of the caller's number
+  std::string from_host;  // From host instead of the profile's address
+  std::string contact;    // our Contact URI instead of sip:mod_sofia@profile
   std::string raw;       // the endpoint as written (quotes and \-escapes resolved), without its [..] blocks
 
   // sofia_uri: the Request-URI, scheme:[user@]host[:port][;params] (fs_path

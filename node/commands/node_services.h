@@ -16,6 +16,7 @@ namespace sipedge {
 
 class CallManager;
 class CallStore;
+class GatewayManager;
 
 class NodeServices {
  public:
@@ -37,6 +38,7 @@ class NodeServices {
   virtual RegistrationStore* registrations() = 0;
   virtual CallManager* calls() = 0;  // SIP thread only; null when calls are not served
   virtual CallStore* call_store() = 0;
+  virtual GatewayManager* gateways() = 0;  // SIP thread only; null before profiles start
   // Console log level: debug, info, notice, warning, err, crit, alert, console (0-7 too).
   // false for an unknown level.
   virtual bool set_console_loglevel(const std::string& level) = 0;

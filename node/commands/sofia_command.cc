@@ -8,7 +8,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "node/commands/gateway_commands.h"
 #include "node/commands/registration_commands.h"
+#include "node/gateways/gateway_manager.h"
 #include "node/commands/sofia_contact_command.h"
 #include "node/commands/recover_command.h"
 #include "node/commands/sofia_status_format.h"
@@ -23,7 +25,11 @@ constexpr const char* kUsage =
     "--------------------------------------------------------------------------------\n"
     "sofia global siptrace <on|off>\n"
     "\n"
-    "sofia profile <name> [start | stop | restart | rescan]\n"
+    "sofia profile <name> [start | stop | restart | rescan] [reloadxml]\n"
+    "                     killgw <gateway name | _all_>\n"
+    "                     gwlist [up|down]\n"
+    "                     [register|unregister] [<gateway name>|all]\n"
+    "                     startgw <gateway name>\n"
     "                     flush_inbound_reg [<call_id> | <[user]@domain>] [reboot]\n"
     "                     check_sync [<call_id> | <[user]@domain>]\n"
     "                     siptrace <on|off>\n"
@@ -98,25 +104,15 @@ class SofiaCommand {
     ProfileManager& profiles = node_.profiles();
     if (argv.empty()) {
       auto all = profiles.statuses();
-      return xml ? format_sofia_xmlstatus(all) : format_sofia_status(all);
+      std::vector<GatewaySnapshot> gateways;
+      if (node_.gateways()) gateways = node_.gateways()->snapshots();
+      return xml ? format_sofia_xmlstatus(all) : format_sofia_status(all, gateways);
     }
     // `status profile P ...` is answered by run(argv, reply) (it needs the database).
     if (argv[0] == "profile") return "Invalid Profile!\n";
-    if (argv[0] == "gateway") {
-      // Gateways are not configured by this build (docs/configuration.md): none exists.
-      if (argv.size() > 1) return "Invalid Gateway!\n";
-      return gateway_summary();
-    }
-    if (argv.size() == 1) return gateway_summary();
+    if (argv[0] == "gateway") return gateway_status_command(node_, {argv.begin() + 1, argv.end()});
+    if (argv.size() == 1) return gateway_status_command(node_, {});
     return "Invalid Syntax!\n";
-  }
-
-  static std::string gateway_summary() {
-    std::string out = fmt::format("{:>25}\t{:>32}\t{}\t{:>9}\t{}\t{}\n", "Profile::Gateway-Name",
-                                  "    Data    ", "State", "Ping Time", "IB Calls(F/T)", "OB Calls(F/T)");
-    out += std::string(kStatusLine) + "\n" + kStatusLine + "\n";
-    out += "0 gateways: Inbound(Failed/Total): 0/0,Outbound(Failed/Total):0/0\n";
-    return out;
   }
 
   std::string reload_xml() {
@@ -179,8 +175,14 @@ class SofiaCommand {
       for (const std::string& setting : profile->apply(*pc))
         spdlog::warn("profile {}: {} changed; it takes effect on `sofia profile {} restart`", name,
                      setting, name);
+      if (GatewayManager* gateways = node_.gateways()) {
+        auto changes = gateways->rescan(*profile, *pc);
+        for (const std::string& gw : changes.added) spdlog::info("rescan {}: gateway {} added", name, gw);
+        for (const std::string& gw : changes.removed) spdlog::info("rescan {}: gateway {} removed", name, gw);
+      }
       return out + "+OK scan complete\n";
     }
+    if (auto reply = gateway_profile_command(node_, name, action, {argv.begin() + 2, argv.end()})) return *reply;
     if (action == "siptrace") {
       if (argv.size() < 3) return "Usage: sofia profile <name> siptrace <on/off>\n";
       bool on = is_true(argv[2]);
@@ -231,6 +233,7 @@ void register_sofia_command(CommandRegistry& registry, NodeServices& node) {
     });
   });
   register_sofia_contact_command(registry, node);
+  register_gateway_data_command(registry, node);
 }
 
 }  // namespace sipedge

@@ -1,5 +1,7 @@
 #include "node/commands/sofia_status_format.h"
 
+#include "node/commands/gateway_status_format.h"
+
 #include <fmt/format.h>
 
 namespace sipedge {
@@ -81,7 +83,7 @@ std::string xml_escape(const std::string& text) {
   return out;
 }
 
-std::string format_sofia_status(const std::vector<ProfileStatus>& profiles) {
+std::string format_sofia_status(const std::vector<ProfileStatus>& profiles, const std::vector<GatewaySnapshot>& gateways) {
   std::string out = fmt::format("{:>25}\t{}\t  {:>40}\t{}\n", "Name", "   Type", "Data", "State");
   out += kStatusLine;
   out += '\n';
@@ -89,6 +91,8 @@ std::string format_sofia_status(const std::vector<ProfileStatus>& profiles) {
   for (const ProfileStatus& p : profiles) {
     if (!p.running) continue;
     out += fmt::format("{:>25}\t{}\t  {:>40}\t{} ({})\n", p.name, "profile", p.url, "RUNNING", p.inuse);
+    for (const GatewaySnapshot& g : gateways)
+      if (g.profile == p.name) out += format_gateway_row(g);
     ++count;
   }
   out += kStatusLine;

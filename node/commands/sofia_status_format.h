@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "node/gateways/gateway.h"
 #include "node/sip/profile.h"
 
 namespace sipedge {
@@ -12,8 +13,9 @@ inline constexpr const char* kXmlHeader = "<?xml version=\"1.0\" encoding=\"ISO-
 inline constexpr const char* kStatusLine =
     "=================================================================================================";
 
-// `sofia status`: running profiles only, as FreeSWITCH.
-std::string format_sofia_status(const std::vector<ProfileStatus>& profiles);
+// `sofia status`: running profiles only, as FreeSWITCH, each followed by its gateways.
+std::string format_sofia_status(const std::vector<ProfileStatus>& profiles,
+                                const std::vector<GatewaySnapshot>& gateways = {});
 // `sofia status profile P`. db_name: what FreeSWITCH shows as DBName.
 std::string format_profile_status(const ProfileStatus& profile, const std::string& db_name);
 std::string format_sofia_xmlstatus(const std::vector<ProfileStatus>& profiles);

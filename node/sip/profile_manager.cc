@@ -32,13 +32,16 @@ void ProfileManager::start(const ProfileConfig& config) {
     throw std::runtime_error("profile " + config.name + " is already running");
   auto profile = std::make_unique<Profile>(loop_, bus_, config, services_);
   profile->start();  // throws before we replace anything
+  Profile& started = *profile;
   profiles_[config.name] = std::move(profile);
+  if (listener_.started) listener_.started(started);
 }
 
 bool ProfileManager::stop(const std::string& name) {
   assert(loop_.in_thread());
   auto it = profiles_.find(name);
   if (it == profiles_.end()) return false;
+  if (listener_.stopping) listener_.stopping(name);
   it->second->stop();
   profiles_.erase(it);
   return true;
@@ -46,7 +49,10 @@ bool ProfileManager::stop(const std::string& name) {
 
 void ProfileManager::stop_all() {
   assert(loop_.in_thread());
-  for (auto& [name, profile] : profiles_) profile->stop();
+  for (auto& [name, profile] : profiles_) {
+    if (listener_.stopping) listener_.stopping(name);
+    profile->stop();
+  }
   profiles_.clear();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // The running profiles of this node, by name. SIP thread only.
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -27,12 +28,19 @@ class ProfileManager {
   void set_global_siptrace(bool on);
   // Used by profiles started from now on (e.g. the ACLs after reloadxml).
   void set_services(ProfileServices services) { services_ = std::move(services); }
+  // Told after a profile started and before one stops (its gateways follow it).
+  struct Listener {
+    std::function<void(Profile&)> started;
+    std::function<void(const std::string&)> stopping;
+  };
+  void set_listener(Listener listener) { listener_ = std::move(listener); }
 
  private:
   SipLoop& loop_;
   EventBus& bus_;
   ProfileServices services_;
   std::map<std::string, ProfilePtr> profiles_;
+  Listener listener_;
 };
 
 }  // namespace sipedge

@@ -1,0 +1,172 @@
+// Calls through a gateway (issue 5), with Kamailio as the carrier:
+// - outbound: a phone (SIPp UAC) dials 9<number>; the dialplan bridges
+//   sofia/gateway/carrier/<number>; the carrier challenges the INVITE (407),
+//   the node answers with the gateway's credentials, the carrier relays it to
+//   the far end (SIPp UAS); destination-prefix, from-user and the gateway's
+//   outbound variables (sip_h_X-...) are visible in what the far end gets;
+//   BYE goes through. Counters of `sofia status gateway`.
+// - inbound: the carrier routes a call from its trusted PSTN side (SIPp UAC)
+//   to the gateway's registered contact (gw+carrier); the node matches the
+//   gateway, uses its context and inbound variables.
+// - an unknown gateway fails with INVALID_GATEWAY.
+#include "tests/integration/gateway_fixture.h"
+
+namespace sipedge::test {
+namespace {
+
+using namespace gateways;
+
+std::string two_context_dialplan() {
+  return "<include>\n"
+         "  <context name=\"default\">\n"
+         "    <extension name=\"out\">\n"
+         "      <condition field=\"destination_number\" expression=\"^9(\\d+)$\">\n"
+         "        <action application=\"bridge\" data=\"sofia/gateway/carrier/$1\"/>\n"
+         "      </condition>\n"
+         "    </extension>\n"
+         "    <extension name=\"bad\">\n"
+         "      <condition field=\"destination_number\" expression=\"^8(\\d+)$\">\n"
+         "        <action application=\"bridge\" data=\"sofia/gateway/nosuch/$1\"/>\n"
+         "      </condition>\n"
+         "    </extension>\n"
+         "  </context>\n"
+         "  <context name=\"from_carrier\">\n"
+         "    <extension name=\"in\">\n"
+         "      <condition field=\"destination_number\" expression=\"^gwuser$\">\n"
+         "        <action application=\"bridge\" data=\"user/1001@example.com\"/>\n"
+         "      </condition>\n"
+         "    </extension>\n"
+         "  </context>\n"
+         "</include>\n";
+}
+
+class GatewayCallTest : public GatewayTest {
+ protected:
+  void SetUp() override {
+    callee_port_ = free_port(true);
+    pstn_port_ = free_port(true);
+    KamailioCarrierOptions co = carrier_options();
+    co.forward_calls_to = "127.0.0.1:" + std::to_string(callee_port_);
+    co.trusted_sources = {"127.0.0.1:" + std::to_string(pstn_port_)};
+    carrier_ = std::make_unique<KamailioCarrier>(co);
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    db_ = std::make_unique<TestDatabase>(std::string("gwcall_") + info->name());
+    node_ = make_node_with_dialplan();
+    node_->start_and_wait();
+    ASSERT_TRUE(wait_registrar_ready(*node_));
+    events_ = std::make_unique<EventWatch>(*node_, "sofia::gateway_state");
+    ParamList params = carrier_params(*carrier_, {{"destination-prefix", "00"}, {"context", "from_carrier"}});
+    add_gateways({{"carrier", gateway_xml("carrier", params,
+                                          "      <variable name=\"sip_h_X-Carrier-Account\" value=\"acct42\" "
+                                          "direction=\"outbound\"/>\n"
+                                          "      <variable name=\"carrier_inbound\" value=\"yes\" "
+                                          "direction=\"inbound\"/>\n")}});
+    ASSERT_TRUE(events_->wait("sofia::gateway_state", gateway_state_is("carrier", "REGED"), milliseconds(10000)))
+        << node_->log_tail() << carrier_->describe();
+  }
+
+  std::unique_ptr<NodeProcess> make_node_with_dialplan() {
+    NodeOptions o;
+    o.switchname = "gw-node-a";
+    o.db_dsn = db_->dsn();
+    o.vars_xml = "  <X-PRE-PROCESS cmd=\"set\" data=\"domain=" + kDomain + "\"/>\n";
+    o.profiles[0].params = {{"context", "default"}, {"apply-register-acl", "test-loopback"}};
+    o.profiles[0].extra_xml = "<gateways>\n<X-PRE-PROCESS cmd=\"include\" data=\"gateways/*.xml\"/>\n</gateways>\n";
+    o.files["gateways/none.xml"] = "<include/>\n";
+    o.files["dialplan/default.xml"] = two_context_dialplan();
+    return std::make_unique<NodeProcess>(o);
+  }
+
+  int callee_port_ = 0;
+  int pstn_port_ = 0;
+  std::unique_ptr<KamailioCarrier> carrier_;
+  std::unique_ptr<EventWatch> events_;
+};
+
+TEST_F(GatewayCallTest, OutboundCallAnswersTheCarriersChallengeWithTheGatewayCredentials) {
+  Callee callee("call_uas_answer.xml", callee_port_, node().sip_port());
+  Caller c;
+  c.service = "95551234";
+  SippResult caller = run_sipp(caller_options(c, node().sip_port()));
+  EXPECT_EQ(caller.exit_code, 0) << caller.describe() << node().log_tail() << carrier_->describe();
+  const SippResult& far_end = callee.result();
+  EXPECT_EQ(far_end.exit_code, 0) << far_end.describe();
+
+  // The carrier: first INVITE challenged, the second authenticated as the gateway user.
+  auto invites = carrier_->requests("INVITE");
+  ASSERT_GE(invites.size(), 2u) << carrier_->describe();
+  EXPECT_FALSE(invites[0].has_credentials);
+  EXPECT_EQ(invites[0].final_response(), 407);
+  EXPECT_TRUE(invites[1].has_credentials);
+  EXPECT_EQ(invites[1].auth_user, "gwuser");
+  EXPECT_TRUE(invites[1].auth_passed) << invites[1].describe();
+  EXPECT_EQ(invites[1].final_response(), 200);
+  // destination-prefix "00" + the number, to the proxy; From user = from-user (the username).
+  EXPECT_EQ(invites[1].request_uri.rfind("sip:005551234@" + carrier_->address(), 0), 0u) << invites[1].request_uri;
+  EXPECT_EQ(invites[1].from_uri.rfind("sip:gwuser@", 0), 0u) << invites[1].from;
+  EXPECT_NE(invites[1].contact.find("gw+carrier@"), std::string::npos) << invites[1].contact;
+  // The BYE went through the carrier (record-route) and was answered.
+  bool bye_ok = false;
+  for (const auto& r : carrier_->requests("BYE"))
+    if (r.final_response() == 200) bye_ok = true;
+  EXPECT_TRUE(bye_ok) << carrier_->describe();
+
+  // The far end got the gateway's outbound variable as a header.
+  std::vector<std::string> received;
+  for (const auto& m : lines_of(far_end.messages))
+    if (m.rfind("X-Carrier-Account:", 0) == 0) received.push_back(m);
+  ASSERT_FALSE(received.empty()) << far_end.messages;
+  EXPECT_EQ(received[0], "X-Carrier-Account: acct42");
+
+  std::string detail = node().api("sofia status gateway carrier");
+  EXPECT_NE(detail.find("CallsOUT\t1\n"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("FailedCallsOUT\t0\n"), std::string::npos) << detail;
+}
+
+TEST_F(GatewayCallTest, InboundCallFromTheCarrierGetsTheGatewaysContextAndVariables) {
+  // The callee of the inbound call: a phone registered as 1001.
+  int phone_port = free_port(true);
+  {
+    UdpSocket phone(phone_port);
+    RegisterRequest r;
+    r.user = "1001";
+    r.domain = kDomain;
+    r.call_id = "reg-1001-" + std::to_string(phone_port);
+    r.contacts = {"<sip:1001@127.0.0.1:" + std::to_string(phone_port) + ">"};
+    r.expires = "3600";
+    auto answer = send_register(phone, node().sip_port(), r);
+    ASSERT_TRUE(answer && status_code(*answer) == 200);
+  }
+  ChannelEvents channels(node(), "CHANNEL_CREATE");
+  Callee phone("call_uas_answer.xml", phone_port, node().sip_port());
+  Caller c;
+  c.service = "gwuser";  // the carrier routes its registered user to our gw+carrier contact
+  SippOptions o = caller_options(c, carrier_->port());
+  o.local_port = pstn_port_;
+  SippResult pstn = run_sipp(o);
+  EXPECT_EQ(pstn.exit_code, 0) << pstn.describe() << node().log_tail() << carrier_->describe();
+  EXPECT_EQ(phone.result().exit_code, 0) << phone.result().describe();
+
+  auto created = channels.wait("CHANNEL_CREATE", direction_is("inbound"), milliseconds(5000));
+  ASSERT_TRUE(created) << channels.describe_seen();
+  EXPECT_EQ(EventWatch::get(*created, "variable_sip_gateway_name"), "carrier");
+  EXPECT_EQ(EventWatch::get(*created, "variable_carrier_inbound"), "yes");
+  EXPECT_EQ(EventWatch::get(*created, "Caller-Context"), "from_carrier");
+  EXPECT_EQ(EventWatch::get(*created, "Caller-Destination-Number"), "gwuser");
+  std::string detail = node().api("sofia status gateway carrier");
+  EXPECT_NE(detail.find("CallsIN \t1\n"), std::string::npos) << detail;
+}
+
+TEST_F(GatewayCallTest, UnknownGatewayFailsWithInvalidGateway) {
+  ChannelEvents channels(node(), "CHANNEL_HANGUP");
+  Caller c;
+  c.scenario = "call_uac_reject.xml";
+  c.service = "85551234";
+  SippResult caller = run_sipp(caller_options(c, node().sip_port()));
+  auto hangup = channels.wait("CHANNEL_HANGUP", direction_is("inbound"), milliseconds(5000));
+  ASSERT_TRUE(hangup) << channels.describe_seen() << node().log_tail();
+  EXPECT_EQ(EventWatch::get(*hangup, "Hangup-Cause"), "INVALID_GATEWAY");
+}
+
+}  // namespace
+}  // namespace sipedge::test
