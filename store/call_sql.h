@@ -19,10 +19,17 @@ inline constexpr const char* kFinish = "calls_finish";
 inline constexpr const char* kList = "calls_list";
 inline constexpr const char* kFind = "calls_find";
 inline constexpr const char* kCount = "calls_count";
+inline constexpr const char* kTakeOver = "calls_take_over";
+
+// Recovery takes the calls over: owner node and epoch of the given calls.
+// $1 node_name, $2 owner_epoch, $3 uuids (text[]).
+inline constexpr const char* kTakeOverSql =
+    "update active_calls set node_name = $1, owner_epoch = $2::bigint, updated_at = now()"
+    " where uuid = any($3::uuid[])";
 
 // Parameters of each leg in kSave, in this order (call_store.cc leg_params()).
 inline constexpr int kLegParams = 23;
-inline constexpr int kCallParams = 9;
+inline constexpr int kCallParams = 10;
 
 inline std::string param(int n) { return "$" + std::to_string(n); }
 
@@ -74,15 +81,16 @@ inline std::string leg_values_row(const char* leg, int first) {
 }
 
 // $1 uuid, $2 node_name, $3 owner_epoch, $4 profile_name, $5 caller_id_name,
-// $6 caller_id_number, $7 destination_number, $8 created_at, $9 answered_at;
+// $6 caller_id_number, $7 destination_number, $8 created_at, $9 answered_at,
+// $10 cluster_name;
 // then kLegParams for the A leg and kLegParams for the B leg.
 inline std::string save_sql() {
   return R"sql(
 with c as (
   insert into active_calls (uuid, node_name, owner_epoch, profile_name, state, caller_id_name, caller_id_number,
-                            destination_number, created_at, answered_at, updated_at)
+                            destination_number, created_at, answered_at, updated_at, cluster_name)
   values ($1::uuid, $2, $3::bigint, $4, 'confirmed', $5, $6, $7, )sql" +
-         micros_to_time(8) + ", " + micros_to_time(9) + R"sql(, now())
+         micros_to_time(8) + ", " + micros_to_time(9) + R"sql(, now(), $10)
   returning uuid)
 insert into call_legs (uuid, call_uuid, leg, direction, profile_name, state, call_id, local_uri, local_tag,
                        remote_uri, remote_tag, local_cseq, remote_cseq, remote_target, route_set, contact,
@@ -184,10 +192,11 @@ inline std::string select_calls() {
          " join call_legs b on b.call_uuid = c.uuid and b.leg = 'b'";
 }
 
-// $1 profile_name, $2 node_name, $3 state; '' matches anything.
+// $1 profile_name, $2 node_name, $3 state, $4 cluster_name; '' matches anything.
 inline std::string list_sql() {
   return select_calls() +
          " where ($1 = '' or c.profile_name = $1) and ($2 = '' or c.node_name = $2) and ($3 = '' or c.state = $3)"
+         " and ($4 = '' or c.cluster_name = $4)"
          " order by c.created_at, c.uuid";
 }
 

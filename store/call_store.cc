@@ -217,6 +217,7 @@ std::vector<std::string> save_params(const CallRecord& r) {
   p.push_back(r.destination_number);
   p.push_back(bigint(to_micros(r.created_at)));
   p.push_back(bigint(to_micros(r.answered_at)));
+  p.push_back(r.cluster_name.empty() ? "default" : r.cluster_name);
   add_leg(p, r.a_leg);
   add_leg(p, r.b_leg);
   return p;
@@ -228,18 +229,56 @@ bool is_data_error(const pqxx::sql_error& e) {
          dynamic_cast<const pqxx::data_exception*>(&e) != nullptr;
 }
 
-// Runs one write statement; answers rejected for data errors, rethrows the
-// rest (the Database answers them through on_error as failed).
-template <typename Statement>
-void run_write(pqxx::connection& conn, const char* name, const CallStore::WriteCallback& done, Statement statement) {
+// What a committed write announces (see CallStore::PublishHook).
+struct Announcement {
+  std::string uuid;
+  std::string operation;
+};
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out += c;
+  }
+  return out + "\"";
+}
+
+// Runs one write statement in a transaction (fenced when the store has a
+// fence; the write's notification goes out in the same transaction);
+// answers rejected for data errors and failed for a fenced write, rethrows
+// the rest (the Database answers them through on_error as failed).
+template <typename Publisher, typename Statement>
+void run_write(pqxx::connection& conn, const char* name, const CallStore::WriteCallback& done,
+               const Publisher* publisher, const Announcement& announce, Statement statement) {
   CallWriteOutcome result;
+  std::int64_t epoch = 0;
   try {
-    pqxx::nontransaction txn(conn, name);
+    pqxx::work txn(conn, name);
+    if (publisher && publisher->fence) epoch = publisher->fence->check(txn);
     result = statement(txn);
+    if (result.ok() && publisher && publisher->fence && !announce.uuid.empty()) {
+      const std::string payload = "{\"cluster\":" + json_string(publisher->fence->cluster()) +
+                                  ",\"node\":" + json_string(publisher->node_name) +
+                                  ",\"uuid\":" + json_string(announce.uuid) +
+                                  ",\"operation\":" + json_string(announce.operation) +
+                                  ",\"epoch\":" + std::to_string(epoch) + "}";
+      txn.exec_params("select pg_notify('sipedge_recovery', $1)", payload);
+    }
+    if (result.ok()) {
+      txn.commit();
+    } else {
+      txn.abort();
+    }
+  } catch (const FencedWrite& e) {
+    result = outcome(CallWriteResult::failed, e.what());
   } catch (const pqxx::sql_error& e) {
     if (!is_data_error(e) || !conn.is_open()) throw;
     result = outcome(CallWriteResult::rejected, one_line(e.what()));
   }
+  if (result.ok() && publisher && publisher->hook && !announce.uuid.empty())
+    publisher->hook(announce.uuid, announce.operation, epoch);
   invoke(done, name, std::move(result));
 }
 
@@ -261,7 +300,9 @@ const char* to_string(CallWriteResult result) {
   return "unknown";
 }
 
-CallStore::CallStore(Database& db) : db_(db) {
+CallStore::CallStore(Database& db, const WriteFence* fence) : db_(db), publisher_(std::make_shared<Publisher>()) {
+  publisher_->fence = fence;
+  db_.prepare(sql::kTakeOver, sql::kTakeOverSql);
   db_.prepare(sql::kSave, sql::save_sql());
   db_.prepare(sql::kUpdateLeg, sql::update_leg_sql());
   db_.prepare(sql::kSetState, sql::kSetStateSql);
@@ -271,16 +312,23 @@ CallStore::CallStore(Database& db) : db_(db) {
   db_.prepare(sql::kCount, sql::kCountSql);
 }
 
+void CallStore::publish_to(std::string node_name, PublishHook hook) {
+  publisher_->node_name = std::move(node_name);
+  publisher_->hook = std::move(hook);
+}
+
 void CallStore::save_confirmed(CallRecord record, WriteCallback done) {
   auto on_error = write_failed(done, "save_confirmed");
+  if (publisher_->fence) record.cluster_name = publisher_->fence->cluster();
   db_.submit(
-      [record = std::move(record), done = std::move(done)](pqxx::connection& conn) {
+      [record = std::move(record), done = std::move(done), publisher = publisher_](pqxx::connection& conn) {
         if (auto error = check_call(record); !error.empty()) {
           invoke(done, "save_confirmed", outcome(CallWriteResult::rejected, error));
           return;
         }
         const std::vector<std::string> params = save_params(record);
-        run_write(conn, sql::kSave, done, [&](pqxx::nontransaction& txn) {
+        run_write(conn, sql::kSave, done, publisher.get(), Announcement{record.uuid, "confirmed"},
+                  [&](pqxx::transaction_base& txn) {
           txn.exec_prepared0(sql::kSave, pqxx::prepare::make_dynamic_params(params));
           return outcome(CallWriteResult::committed);
         });
@@ -291,7 +339,7 @@ void CallStore::save_confirmed(CallRecord record, WriteCallback done) {
 void CallStore::update_leg(LegUpdate update, WriteCallback done) {
   auto on_error = write_failed(done, "update_leg");
   db_.submit(
-      [update = std::move(update), done = std::move(done)](pqxx::connection& conn) {
+      [update = std::move(update), done = std::move(done), publisher = publisher_](pqxx::connection& conn) {
         std::string error;
         if (update.uuid.empty()) error = "leg update: empty uuid";
         if (update.state && !valid_state(*update.state)) {
@@ -315,7 +363,8 @@ void CallStore::update_leg(LegUpdate update, WriteCallback done) {
           values = pg_text_array(v);
         }
         auto arg = [](const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; };
-        run_write(conn, sql::kUpdateLeg, done, [&](pqxx::nontransaction& txn) {
+        run_write(conn, sql::kUpdateLeg, done, publisher.get(), Announcement{update.uuid, "updated"},
+                  [&](pqxx::transaction_base& txn) {
           const auto result = txn.exec_prepared(sql::kUpdateLeg, update.uuid, arg(local_cseq), arg(remote_cseq),
                                                 arg(update.local_sdp), arg(update.remote_sdp),
                                                 arg(update.remote_target), arg(route_set), arg(names), arg(values),
@@ -330,14 +379,16 @@ void CallStore::update_leg(LegUpdate update, WriteCallback done) {
 void CallStore::set_state(std::string call_uuid, std::string state, WriteCallback done) {
   auto on_error = write_failed(done, "set_state");
   db_.submit(
-      [call_uuid = std::move(call_uuid), state = std::move(state), done = std::move(done)](pqxx::connection& conn) {
+      [call_uuid = std::move(call_uuid), state = std::move(state), done = std::move(done),
+       publisher = publisher_](pqxx::connection& conn) {
         if (call_uuid.empty() || !valid_state(state)) {
           invoke(done, "set_state",
                  outcome(CallWriteResult::rejected, "call '" + call_uuid + "': state must be early, confirmed or "
                                                     "terminating, not '" + state + "'"));
           return;
         }
-        run_write(conn, sql::kSetState, done, [&](pqxx::nontransaction& txn) {
+        run_write(conn, sql::kSetState, done, publisher.get(), Announcement{call_uuid, state},
+                  [&](pqxx::transaction_base& txn) {
           const pqxx::row row = txn.exec_prepared1(sql::kSetState, call_uuid, state);
           if (row[0].as<long long>() == 0) return outcome(CallWriteResult::not_found, "no call " + call_uuid);
           return outcome(CallWriteResult::committed);
@@ -349,13 +400,14 @@ void CallStore::set_state(std::string call_uuid, std::string state, WriteCallbac
 void CallStore::finish(std::string call_uuid, std::string hangup_cause, WriteCallback done) {
   auto on_error = write_failed(done, "finish");
   db_.submit(
-      [call_uuid = std::move(call_uuid), cause = std::move(hangup_cause),
-       done = std::move(done)](pqxx::connection& conn) {
+      [call_uuid = std::move(call_uuid), cause = std::move(hangup_cause), done = std::move(done),
+       publisher = publisher_](pqxx::connection& conn) {
         if (call_uuid.empty() || cause.empty()) {
           invoke(done, "finish", outcome(CallWriteResult::rejected, "finish needs a call uuid and a hangup cause"));
           return;
         }
-        run_write(conn, sql::kFinish, done, [&](pqxx::nontransaction& txn) {
+        run_write(conn, sql::kFinish, done, publisher.get(), Announcement{call_uuid, "finished"},
+                  [&](pqxx::transaction_base& txn) {
           const pqxx::result result = txn.exec_prepared(sql::kFinish, call_uuid, cause);
           if (result.empty()) return outcome(CallWriteResult::not_found, "no call " + call_uuid);
           CallWriteOutcome o = outcome(CallWriteResult::committed);
@@ -366,8 +418,24 @@ void CallStore::finish(std::string call_uuid, std::string hangup_cause, WriteCal
       std::move(on_error));
 }
 
+void CallStore::take_over(std::vector<std::string> call_uuids, std::string node_name, std::int64_t epoch,
+                          WriteCallback done) {
+  auto on_error = write_failed(done, "take_over");
+  db_.submit(
+      [uuids = std::move(call_uuids), node_name = std::move(node_name), epoch, done = std::move(done),
+       publisher = publisher_](pqxx::connection& conn) {
+        const std::string array = pg_text_array(uuids);
+        run_write(conn, sql::kTakeOver, done, publisher.get(), Announcement{}, [&](pqxx::transaction_base& txn) {
+          txn.exec_prepared0(sql::kTakeOver, node_name, static_cast<long long>(epoch), array);
+          return outcome(CallWriteResult::committed);
+        });
+      },
+      std::move(on_error));
+}
+
 void CallStore::load_confirmed(std::string profile_name, CallsCallback on_done, Database::ErrorHandler on_error) {
-  list(CallFilter{std::move(profile_name), "", "confirmed"}, std::move(on_done), std::move(on_error));
+  list(CallFilter{std::move(profile_name), "", "confirmed", publisher_->fence ? publisher_->fence->cluster() : ""},
+       std::move(on_done), std::move(on_error));
 }
 
 void CallStore::list(CallFilter filter, CallsCallback on_done, Database::ErrorHandler on_error) {
@@ -376,7 +444,7 @@ void CallStore::list(CallFilter filter, CallsCallback on_done, Database::ErrorHa
         std::vector<CallRecord> calls;
         {
           pqxx::read_transaction txn(conn, "calls_list");
-          calls = parse_calls(txn.exec_prepared(sql::kList, filter.profile_name, filter.node_name, filter.state));
+          calls = parse_calls(txn.exec_prepared(sql::kList, filter.profile_name, filter.node_name, filter.state, filter.cluster_name));
         }
         invoke(on_done, "list", std::move(calls));
       },

@@ -22,12 +22,14 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "store/database.h"
+#include "store/write_fence.h"
 
 namespace sipedge {
 
@@ -64,6 +66,7 @@ struct LegRecord {
 
 struct CallRecord {
   std::string uuid;       // the call's uuid (often the A leg's); a UUID
+  std::string cluster_name = "default";  // the active/standby pair that owns it
   std::string node_name;  // owning node (switchname)
   std::int64_t owner_epoch = 0;  // the owner's fencing epoch (0 until the HA issue)
   std::string profile_name;      // profile of the A leg
@@ -121,6 +124,7 @@ struct CallFilter {
   std::string profile_name;
   std::string node_name;
   std::string state;
+  std::string cluster_name;
 };
 
 class CallStore {
@@ -128,9 +132,19 @@ class CallStore {
   using WriteCallback = std::function<void(CallWriteOutcome)>;
   using CallsCallback = std::function<void(std::vector<CallRecord>)>;
 
+  // What every committed write announces to the cluster (pg_notify on
+  // channel "sipedge_recovery", in the write's transaction) and to this node
+  // (the hook, on the worker): the call (or leg) uuid, the operation
+  // (confirmed, updated, terminating, finished) and the epoch it carried.
+  using PublishHook = std::function<void(const std::string& uuid, const std::string& operation, std::int64_t epoch)>;
+
   // Declares the prepared statements on db. The store keeps a reference:
-  // db must outlive it.
-  explicit CallStore(Database& db);
+  // db must outlive it. With a fence, every write runs in a transaction that
+  // first checks sipedge_fence() (store/write_fence.h) and loads are limited
+  // to the fence's cluster; a fenced write fails ("fenced: ...").
+  explicit CallStore(Database& db, const WriteFence* fence = nullptr);
+  // The node name in the notifications, and the local hook. Before use.
+  void publish_to(std::string node_name, PublishHook hook);
 
   // Inserts the call and both legs, state confirmed, in one statement.
   // record.state must be "confirmed" (or ""); leg call_uuid "" or the call's.
@@ -152,11 +166,19 @@ class CallStore {
   // One call, or nullopt.
   void find(std::string call_uuid, std::function<void(std::optional<CallRecord>)> on_done,
             Database::ErrorHandler on_error);
+  // Recovery: the calls now belong to `node_name` with `epoch` (fenced).
+  void take_over(std::vector<std::string> call_uuids, std::string node_name, std::int64_t epoch, WriteCallback done);
   // Active calls (any state) of one node, or of the cluster ("").
   void count(std::string node_name, std::function<void(std::int64_t)> on_done, Database::ErrorHandler on_error);
 
  private:
+  struct Publisher {
+    const WriteFence* fence = nullptr;
+    std::string node_name;
+    PublishHook hook;
+  };
   Database& db_;
+  std::shared_ptr<Publisher> publisher_;
 };
 
 const char* to_string(CallWriteResult result);

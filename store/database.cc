@@ -168,6 +168,11 @@ bool Database::connect_once() {
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
     conn->inhibit_reactivation(true);
 #pragma GCC diagnostic pop
+    // Operators (and tests) tell the node's connections apart in pg_stat_activity.
+    {
+      pqxx::nontransaction txn(*conn);
+      txn.exec("set application_name = " + txn.quote("sipedge " + name_));
+    }
     conn_ = std::move(conn);
     statements_declared_ = 0;
     declare_new_statements();

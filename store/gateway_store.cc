@@ -15,7 +15,7 @@
 // on the Database worker, in submission order (so the last save submitted is
 // the one the row keeps).
 //
-// Writes use pqxx::nontransaction: each is a single statement, which
+// Writes run in a transaction (the fence check, then one statement); without a fence: a single statement, which
 // PostgreSQL runs as its own transaction. The database checks the record
 // (state and status names, ranges, non-empty keys); any error, refused data
 // or a lost connection, propagates to the Database, whose on_error answers
@@ -86,7 +86,7 @@ Database::ErrorHandler write_failed(GatewayStore::WriteCallback done, const char
 
 }  // namespace
 
-GatewayStore::GatewayStore(Database& db) : db_(db) {
+GatewayStore::GatewayStore(Database& db, const WriteFence* fence) : db_(db), fence_(fence) {
   db_.prepare(sql::kSave, sql::kSaveSql);
   db_.prepare(sql::kRemove, sql::kRemoveSql);
   db_.prepare(sql::kFind, sql::kFindSql);
@@ -96,19 +96,24 @@ GatewayStore::GatewayStore(Database& db) : db_(db) {
 void GatewayStore::save(GatewayRecord record, WriteCallback done) {
   auto on_error = write_failed(done, "save");
   db_.submit(
-      [r = std::move(record), done = std::move(done)](pqxx::connection& conn) {
+      [r = std::move(record), done = std::move(done), fence = fence_](pqxx::connection& conn) {
         // Absent times are NULL parameters (pqxx sends a null const char* as SQL NULL).
         const auto expires_at = micros_param(r.expires_at);
         const auto last_ping_at = micros_param(r.last_ping_at);
         auto arg = [](const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; };
-        {
-          pqxx::nontransaction txn(conn, sql::kSave);
+        try {
+          pqxx::work txn(conn, sql::kSave);
+          const std::int64_t epoch = fence ? fence->check(txn) : r.owner_epoch;
           txn.exec_prepared0(sql::kSave, r.cluster_name, r.profile_name, r.gateway_name, r.node_name,
-                             std::to_string(r.owner_epoch), r.state, r.status, r.register_call_id,
+                             std::to_string(epoch), r.state, r.status, r.register_call_id,
                              std::to_string(r.register_cseq), r.register_contact, arg(expires_at),
                              std::to_string(r.failures), std::to_string(r.ping_count), arg(last_ping_at),
                              std::to_string(r.last_ping_status), std::to_string(r.last_response_code),
                              r.last_response_phrase, r.register_network_ip, std::to_string(r.register_network_port));
+          txn.commit();
+        } catch (const FencedWrite& e) {
+          invoke(done, "save", outcome(GatewayWriteResult::fenced, e.what()));
+          return;
         }
         invoke(done, "save", outcome(GatewayWriteResult::committed));
       },
@@ -120,11 +125,16 @@ void GatewayStore::remove(std::string cluster_name, std::string profile_name, st
   auto on_error = write_failed(done, "remove");
   db_.submit(
       [cluster = std::move(cluster_name), profile = std::move(profile_name), gateway = std::move(gateway_name),
-       done = std::move(done)](pqxx::connection& conn) {
-        {
+       done = std::move(done), fence = fence_](pqxx::connection& conn) {
+        try {
           // No row is not an error: the gateway is gone either way.
-          pqxx::nontransaction txn(conn, sql::kRemove);
+          pqxx::work txn(conn, sql::kRemove);
+          if (fence) fence->check(txn);
           txn.exec_prepared0(sql::kRemove, cluster, profile, gateway);
+          txn.commit();
+        } catch (const FencedWrite& e) {
+          invoke(done, "remove", outcome(GatewayWriteResult::fenced, e.what()));
+          return;
         }
         invoke(done, "remove", outcome(GatewayWriteResult::committed));
       },

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "store/database.h"
+#include "store/write_fence.h"
 
 namespace sipedge {
 
@@ -56,8 +57,10 @@ class GatewayStore {
  public:
   using WriteCallback = std::function<void(GatewayWriteOutcome)>;
 
-  // Declares the prepared statements on db; db must outlive the store.
-  explicit GatewayStore(Database& db);
+  // Declares the prepared statements on db; db must outlive the store. With
+  // a fence, save() and remove() first pass sipedge_fence() in their
+  // transaction and a refused write comes back `fenced`.
+  explicit GatewayStore(Database& db, const WriteFence* fence = nullptr);
 
   // Insert or update the row of (cluster, profile, gateway), one statement.
   // updated_at becomes now() on the database clock. register_cseq never goes
@@ -76,6 +79,7 @@ class GatewayStore {
 
  private:
   Database& db_;
+  const WriteFence* fence_ = nullptr;
 };
 
 }  // namespace sipedge

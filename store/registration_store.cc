@@ -177,8 +177,10 @@ void write_deletes(pqxx::work& txn, const std::vector<BindingKey>& deletes) {
 
 // One transaction for the whole batch; returns one outcome per change, in
 // order. Throws (nothing committed) when the database fails.
-std::vector<RegisterOutcome> run_batch_transaction(pqxx::connection& conn, std::vector<Pending>& batch) {
+std::vector<RegisterOutcome> run_batch_transaction(pqxx::connection& conn, std::vector<Pending>& batch,
+                                                   const WriteFence* fence) {
   pqxx::work txn(conn, "registration_batch");
+  if (fence) fence->check(txn);  // a node without the lease writes nothing
 
   std::vector<BatchChange> changes;
   std::vector<std::optional<DirectoryUser>> users(batch.size());
@@ -277,7 +279,7 @@ struct RegistrationQueue : std::enable_shared_from_this<RegistrationQueue> {
     std::vector<Pending> batch = take_batch();
     std::vector<RegisterOutcome> outcomes;
     try {
-      outcomes = run_batch_transaction(conn, batch);
+      outcomes = run_batch_transaction(conn, batch, options.fence);
     } catch (const std::exception& e) {
       // Rolled back: nothing of the batch is written.
       std::string error = one_line(e.what());
@@ -390,10 +392,11 @@ void RegistrationStore::count(std::string profile_name, std::function<void(std::
 void RegistrationStore::remove(BindingFilter filter, std::function<void(std::vector<Binding>)> on_done,
                                Database::ErrorHandler on_error) {
   impl_->queue->db.submit(
-      [filter = std::move(filter), on_done = std::move(on_done)](pqxx::connection& conn) {
+      [filter = std::move(filter), on_done = std::move(on_done), fence = impl_->queue->options.fence](pqxx::connection& conn) {
         std::vector<Binding> removed;
         {
           pqxx::work txn(conn, "registrations_remove");
+          if (fence) fence->check(txn);
           removed = parse_bindings(txn.exec_prepared(sql::kRemove, filter.profile_name, filter.call_id,
                                                      filter.sip_user, filter.sip_host, filter.text));
           txn.commit();
@@ -406,10 +409,11 @@ void RegistrationStore::remove(BindingFilter filter, std::function<void(std::vec
 void RegistrationStore::expire_due(std::size_t limit, std::function<void(std::vector<Binding>)> on_done,
                                    Database::ErrorHandler on_error) {
   impl_->queue->db.submit(
-      [limit, on_done = std::move(on_done)](pqxx::connection& conn) {
+      [limit, on_done = std::move(on_done), fence = impl_->queue->options.fence](pqxx::connection& conn) {
         std::vector<Binding> expired;
         {
           pqxx::work txn(conn, "registrations_expire_due");
+          if (fence) fence->check(txn);
           expired = parse_bindings(txn.exec_prepared(sql::kExpireDue, static_cast<long long>(limit)));
           txn.commit();
         }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "store/database.h"
+#include "store/write_fence.h"
 #include "store/directory_store.h"
 
 namespace sipedge {
@@ -104,6 +105,9 @@ class RegistrationStore {
   struct Options {
     std::size_t max_queue = 20000;  // queued changes beyond this are refused (overloaded)
     std::size_t max_batch = 1000;   // changes per transaction
+    // Every batch (and remove/expire) first passes sipedge_fence() in its
+    // transaction (store/write_fence.h); null = unfenced (tools, benches).
+    const WriteFence* fence = nullptr;
   };
   RegistrationStore(Database& db, Options options);
   explicit RegistrationStore(Database& db) : RegistrationStore(db, Options{}) {}

@@ -14,13 +14,17 @@
 #include "node/dialplan/dialplan.h"
 #include "node/gateways/gateway_manager.h"
 #include "node/commands/call_commands.h"
+#include "node/commands/cluster_commands.h"
 #include "node/commands/core_commands.h"
+#include "node/commands/recover_command.h"
 #include "node/commands/sofia_command.h"
 #include "node/config/acl_matcher.h"
 #include "node/esl/esl_server.h"
 #include "node/sip/registration_expiry.h"
 #include "node/sip/sofia_log.h"
 #include "recovery/cluster_membership.h"
+#include "recovery/cluster_role.h"
+#include "recovery/recovery_listener.h"
 #include "store/migrator.h"
 #include "store/node_store.h"
 #include "store/call_store.h"
@@ -75,6 +79,8 @@ Node::Node(NodeConfig config, NodeOptions options)
       core_uuid_(random_uuid()),
       fallback_nonce_key_(random_uuid() + random_uuid()) {
   bus_ = std::make_unique<EventBus>(NodeIdentity{config_->core.switchname, host_name(), core_uuid_});
+  cluster_settings_ = cluster_settings(config_->core);  // ConfigError: exit 2 in main
+  fence_ = std::make_unique<WriteFence>(cluster_settings_.cluster_name);
   sip_loop_ = std::make_unique<SipLoop>();
   // Profiles get their services when the database side exists (start_profiles).
   profiles_ = std::make_unique<ProfileManager>(*sip_loop_, *bus_, ProfileServices{});
@@ -84,6 +90,7 @@ Node::Node(NodeConfig config, NodeOptions options)
   register_core_commands(commands_, *this);
   register_sofia_command(commands_, *this);
   register_call_commands(commands_, *this);
+  register_cluster_commands(commands_, *this);
 }
 
 Node::~Node() { shutdown(); }
@@ -143,6 +150,7 @@ void Node::start_database() {
       throw FatalDatabaseError(e.what());
     }
   };
+  migrate_hook_ = migrate;
   auto fatal = [this](const std::string& message) {
     spdlog::critical("database: {}; the node refuses to run", message);
     exit_code_ = 3;
@@ -160,17 +168,28 @@ void Node::start_database() {
   registrar_db_ = std::make_unique<Database>(config_->core.core_db_dsn, "registrar");
   registrar_db_->on_connect(migrate);
   registrar_db_->on_fatal(fatal);
-  registrations_ = std::make_unique<RegistrationStore>(*registrar_db_);
+  RegistrationStore::Options registration_options;
+  registration_options.fence = fence_.get();
+  registrations_ = std::make_unique<RegistrationStore>(*registrar_db_, registration_options);
   registrar_db_->start();
   registration_expiry_ = std::make_unique<RegistrationExpiry>(*registrations_, *bus_, std::chrono::seconds(1));
+  registration_expiry_->set_active_flag(role_->accepting_flag());
   registration_expiry_->start();
 
   directory_ = std::make_unique<DirectoryStore>(*db_);
-  gateway_store_ = std::make_unique<GatewayStore>(*db_);
+  gateway_store_ = std::make_unique<GatewayStore>(*db_, fence_.get());
   calls_db_ = std::make_unique<Database>(config_->core.core_db_dsn, "calls");
   calls_db_->on_connect(migrate);
   calls_db_->on_fatal(fatal);
-  call_store_ = std::make_unique<CallStore>(*calls_db_);
+  call_store_ = std::make_unique<CallStore>(*calls_db_, fence_.get());
+  call_store_->publish_to(config_->core.switchname, [this](const std::string& uuid, const std::string& op,
+                                                           std::int64_t epoch) {
+    // sofia::recovery_send: this call-state change went out to the pair (pg_notify, same transaction).
+    Event e = Event::custom("sofia::recovery_send");
+    e.add_header("call-uuid", uuid).add_header("operation", op).add_header("epoch", std::to_string(epoch));
+    e.add_header("cluster", cluster_settings_.cluster_name);
+    bus_->publish(std::move(e));
+  });
   calls_db_->start();
 }
 
@@ -181,6 +200,7 @@ ProfileServices Node::profile_services() {
   services.registrations = registrations_.get();
   services.calls = call_manager_.get();
   services.acl = std::make_shared<const AclMatcher>(config->acl);
+  services.accepting = role_->accepting_flag();
   const Param* key = nullptr;
   for (const Param& p : config->core.params)
     if (p.name == "cluster-nonce-key" && !p.value.empty()) key = &p;
@@ -200,12 +220,15 @@ void Node::start_profiles() {
   {
     GatewayServices gs;
     gs.node_name = config_->core.switchname;
-    gs.cluster_name = "default";
-    for (const Param& p : config_->core.params)
-      if (p.name == "cluster-name" && !p.value.empty()) gs.cluster_name = p.value;
+    gs.cluster_name = cluster_settings_.cluster_name;
     gs.store = gateway_store_.get();
     gs.find_profile = [this](const std::string& name) { return profiles_->find(name); };
     gateways_ = std::make_unique<GatewayManager>(*sip_loop_, *bus_, std::move(gs));
+    // Standby until the lease is ours: no REGISTERs, no pings.
+    run_on_sip_thread(*sip_loop_, [this] {
+      gateways_->set_paused(true);
+      return 0;
+    });
   }
   {
     CallServices cs;
@@ -243,6 +266,14 @@ void Node::start_profiles() {
 int Node::run() {
   const NodeConfig& config = *this->config();
   redirect_sofia_log_to_spdlog();
+  // The role exists (standby, not started) before anything reads its flag.
+  role_ = std::make_unique<ClusterRole>(
+      cluster_settings_, config.core.switchname, core_uuid_, config.core.core_db_dsn, *fence_,
+      ClusterRole::Callbacks{
+          [this](std::int64_t epoch, const std::string& previous, std::chrono::steady_clock::time_point at) {
+            on_promoted(epoch, previous, at);
+          },
+          [this](const std::string& reason) { on_demoted(reason); }});
   try {
     start_database();
   } catch (const std::exception& e) {
@@ -250,6 +281,7 @@ int Node::run() {
     return 3;
   }
   start_profiles();
+  start_cluster_role();
 
   if (!config.event_socket.apply_inbound_acl.empty())
     esl_acl_ = std::make_unique<AclMatcher>(config.acl);
@@ -274,11 +306,46 @@ int Node::run() {
   return exit_code_;
 }
 
+void Node::start_cluster_role() {
+  role_->database().on_connect(migrate_hook_);
+  recovery_listener_ = std::make_unique<RecoveryListener>(config_->core.core_db_dsn, cluster_settings_.cluster_name,
+                                                          config_->core.switchname, *bus_, role_->accepting_flag());
+  recovery_listener_->start();
+  role_->start();
+}
+
+// Hook thread of the role: the VIP is ours and we accept requests.
+void Node::on_promoted(std::int64_t epoch, const std::string& previous, std::chrono::steady_clock::time_point at) {
+  sip_loop_->post([this, epoch, previous, at] {
+    if (gateways_) gateways_->set_paused(false);  // continue the registrations from their rows
+    if (!cluster_settings_.auto_recover) return;
+    RecoverContext context;
+    context.epoch = epoch;
+    context.previous_holder = previous;
+    context.promoted_at = at;
+    recover_calls(*this, "", [](std::string reply) { spdlog::info("takeover: {}", reply.substr(0, reply.find('\n'))); },
+                  context);
+  });
+}
+
+// Hook thread of the role (the flag and the fence are already off).
+void Node::on_demoted(const std::string& reason) {
+  if (!sip_loop_->root()) return;
+  sip_loop_->post([this, reason] {
+    if (gateways_) gateways_->set_paused(true);
+    spdlog::warn("standby ({}): new requests get 503 System Paused", reason);
+  });
+}
+
 void Node::shutdown() {
   if (esl_) esl_->stop();
+  // Release the lease first: the pair's other node takes over at once.
+  if (role_) role_->stop();
+  if (recovery_listener_) recovery_listener_->stop();
   if (sip_loop_ && sip_loop_->root()) {
     run_on_sip_thread(*sip_loop_, [this] {
-      if (call_manager_) call_manager_->hangup_all(HangupCause::system_shutdown);
+      // Answered calls stay in the database for the next active node; ringing ones end.
+      if (call_manager_) call_manager_->hangup_unanswered(HangupCause::system_shutdown);
       // Node shutdown: gateways stop without un-REGISTER (a peer may continue them).
       profiles_->set_listener({});
       gateways_.reset();

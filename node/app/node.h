@@ -6,6 +6,7 @@
 // Profiles live on the SIP thread; the database on its worker thread.
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -14,7 +15,9 @@
 
 #include "node/commands/command_registry.h"
 #include "node/commands/node_services.h"
+#include "node/config/cluster_settings.h"
 #include "node/config/node_config.h"
+#include "store/write_fence.h"
 
 namespace sipedge {
 
@@ -25,8 +28,10 @@ class NodeStore;
 class CallManager;
 class CallStore;
 class DirectoryStore;
+class ClusterRole;
 class GatewayManager;
 class GatewayStore;
+class RecoveryListener;
 class RegistrationExpiry;
 class RegistrationStore;
 struct Dialplan;
@@ -58,6 +63,7 @@ class Node : public NodeServices {
   CallManager* calls() override { return call_manager_.get(); }
   CallStore* call_store() override { return call_store_.get(); }
   GatewayManager* gateways() override { return gateways_.get(); }
+  ClusterRole* cluster() override { return role_.get(); }
   bool set_console_loglevel(const std::string& level) override;
   std::string console_loglevel() const override;
 
@@ -66,6 +72,9 @@ class Node : public NodeServices {
   ProfileServices profile_services();
   void start_profiles();
   void shutdown();
+  void start_cluster_role();
+  void on_promoted(std::int64_t epoch, const std::string& previous, std::chrono::steady_clock::time_point at);
+  void on_demoted(const std::string& reason);
 
   NodeOptions options_;
   mutable std::mutex config_mutex_;  // guards config_ and acl_
@@ -76,6 +85,9 @@ class Node : public NodeServices {
 
   boost::asio::io_context io_;
   std::unique_ptr<EventBus> bus_;
+  ClusterSettings cluster_settings_;
+  std::unique_ptr<WriteFence> fence_;  // the epoch every state-changing write carries
+  std::function<void(pqxx::connection&)> migrate_hook_;  // applies migrations on every new connection
   std::unique_ptr<Database> db_;
   std::unique_ptr<NodeStore> node_store_;
   std::unique_ptr<ClusterMembership> membership_;
@@ -94,6 +106,8 @@ class Node : public NodeServices {
   std::unique_ptr<CallManager> call_manager_;  // SIP thread
   std::unique_ptr<SipLoop> sip_loop_;
   std::unique_ptr<ProfileManager> profiles_;  // SIP thread only
+  std::unique_ptr<ClusterRole> role_;            // the lease: active or standby
+  std::unique_ptr<RecoveryListener> recovery_listener_;  // sofia::recovery_recv on the standby
   std::unique_ptr<AclMatcher> esl_acl_;
   CommandRegistry commands_;
   std::unique_ptr<EslServer> esl_;

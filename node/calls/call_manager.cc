@@ -486,6 +486,14 @@ std::size_t CallManager::hangup_all(HangupCause cause) {
   return all.size();
 }
 
+std::size_t CallManager::hangup_unanswered(HangupCause cause) {
+  std::vector<CallPtr> ringing;
+  for (auto& [id, call] : calls_)
+    if (!call->answered) ringing.push_back(call);
+  for (auto& call : ringing) hangup(call, cause, nullptr);
+  return ringing.size();
+}
+
 void CallManager::fire(const char* name, const Call& call, const Channel& channel, HangupCause cause) {
   bus_.publish(channel_event(name, call, channel, cause));
 }

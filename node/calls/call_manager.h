@@ -71,6 +71,7 @@ class CallManager : public InviteHandler {
     std::size_t already_here = 0;
     std::map<std::string, std::size_t> per_profile;
     std::vector<std::string> failures;  // "uuid: reason"
+    std::vector<std::string> recovered_uuids;
   };
   RecoverResult recover(const std::vector<CallRecord>& records);
 
@@ -78,6 +79,9 @@ class CallManager : public InviteHandler {
   std::vector<CallSnapshot> snapshot() const;
   bool kill(const std::string& uuid, HangupCause cause);
   std::size_t hangup_all(HangupCause cause);
+  // Node shutdown: calls not yet answered end (nothing could recover them);
+  // answered ones stay in the database for the pair's next active node.
+  std::size_t hangup_unanswered(HangupCause cause);
   std::size_t size() const { return calls_.size(); }
 
  private:

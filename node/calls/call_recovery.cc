@@ -134,6 +134,7 @@ CallManager::RecoverResult CallManager::recover(const std::vector<CallRecord>& r
       }
     }
     ++result.recovered;
+    result.recovered_uuids.push_back(call->uuid);
     ++result.per_profile[record.profile_name];
     spdlog::info("recovered call {} ({} -> {})", call->uuid, call->a.call_id, b.call_id);
   }

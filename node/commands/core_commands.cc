@@ -1,6 +1,8 @@
 // Core console commands, with FreeSWITCH's wording where it has them.
 #include "node/commands/core_commands.h"
 
+#include "recovery/cluster_role.h"
+
 #include <fmt/format.h>
 
 #include "store/registration_store.h"
@@ -32,6 +34,12 @@ std::string status_text(NodeServices& node) {
   } else {
     out += fmt::format("Database: unavailable, retrying ({})\n",
                        db.last_error.empty() ? "not connected yet" : db.last_error);
+  }
+  if (ClusterRole* role = node.cluster()) {
+    ClusterStatus c = role->status();
+    out += fmt::format("Cluster: {} role {} epoch {} (lease holder {})\n", c.cluster_name, to_string(c.lease.role),
+                       c.lease.role == LeaseRole::active ? c.lease.epoch : c.lease.lease_epoch,
+                       c.lease.lease_holder.empty() ? "none" : c.lease.lease_holder);
   }
   // The registrar's group commit at work (docs/design.md, "Registrar").
   if (RegistrationStore* regs = node.registrations()) {

@@ -16,6 +16,7 @@ namespace sipedge {
 
 class CallManager;
 class CallStore;
+class ClusterRole;
 class GatewayManager;
 
 class NodeServices {
@@ -39,6 +40,7 @@ class NodeServices {
   virtual CallManager* calls() = 0;  // SIP thread only; null when calls are not served
   virtual CallStore* call_store() = 0;
   virtual GatewayManager* gateways() = 0;  // SIP thread only; null before profiles start
+  virtual ClusterRole* cluster() = 0;      // any thread; null when the node runs no lease (tools)
   // Console log level: debug, info, notice, warning, err, crit, alert, console (0-7 too).
   // false for an unknown level.
   virtual bool set_console_loglevel(const std::string& level) = 0;

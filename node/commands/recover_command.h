@@ -1,4 +1,7 @@
 #pragma once
+#include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "node/commands/command_registry.h"
@@ -6,10 +9,19 @@
 
 namespace sipedge {
 
+// Why recovery runs: by hand, or right after this node took the lease over.
+struct RecoverContext {
+  std::int64_t epoch = 0;           // the epoch the calls are taken over with (0: the fence's)
+  std::string previous_holder;      // the node that held the lease before
+  std::optional<std::chrono::steady_clock::time_point> promoted_at;  // takeover: when the lease was won
+};
+
 // `sofia recover` (profile "" = every profile) and `sofia profile P recover`:
-// rebuilds the cluster's confirmed calls from the database on this node.
-// Replies FreeSWITCH's `Recovered N call(s)` / `No calls to recover.` and
-// fires sofia::recovery_recovered. SIP thread; the reply comes later.
-void recover_calls(NodeServices& node, const std::string& profile, Reply reply);
+// rebuilds the cluster's confirmed calls from the database on this node and
+// takes their rows over (node, epoch). Replies FreeSWITCH's
+// `Recovered N call(s)` / `No calls to recover.` and fires
+// sofia::recovery_recovered. A standby node refuses (the active one serves
+// the calls). SIP thread; the reply comes later.
+void recover_calls(NodeServices& node, const std::string& profile, Reply reply, RecoverContext context = {});
 
 }  // namespace sipedge

@@ -11,6 +11,7 @@
 #include "node/commands/gateway_commands.h"
 #include "node/commands/registration_commands.h"
 #include "node/gateways/gateway_manager.h"
+#include "recovery/cluster_role.h"
 #include "node/commands/sofia_contact_command.h"
 #include "node/commands/recover_command.h"
 #include "node/commands/sofia_status_format.h"
@@ -24,6 +25,7 @@ constexpr const char* kUsage =
     "USAGE:\n"
     "--------------------------------------------------------------------------------\n"
     "sofia global siptrace <on|off>\n"
+    "sofia global standby <on|off>\n"
     "\n"
     "sofia profile <name> [start | stop | restart | rescan] [reloadxml]\n"
     "                     killgw <gateway name | _all_>\n"
@@ -218,7 +220,15 @@ class SofiaCommand {
       node_.profiles().set_global_siptrace(on);
       return std::string("+OK Global siptrace ") + (on ? "on" : "off");
     }
-    return "-ERR Usage: siptrace <on|off>";
+    if (argv.size() > 1 && argv[0] == "standby") {
+      // FreeSWITCH's standby mode; here it also hands the lease to the pair's other node.
+      ClusterRole* role = node_.cluster();
+      if (!role) return "-ERR this node runs no cluster lease";
+      bool on = is_true(argv[1]);
+      role->set_standby_forced(on);
+      return std::string("+OK standby ") + (on ? "on" : "off");
+    }
+    return "-ERR Usage: siptrace|standby <on|off>";
   }
 
   NodeServices& node_;

@@ -213,6 +213,12 @@ int Profile::handle_out_of_dialog(nta_incoming_t* irq, sip_t const* sip) {
     // A CANCEL or BYE that reaches the default leg matches no transaction or dialog.
     return 481;
   }
+  if (services_.accepting && !services_.accepting->load()) {
+    // Standby (the pair's other node is active): FreeSWITCH's standby answer.
+    nta_incoming_treply(irq, 503, "System Paused", SIPTAG_RETRY_AFTER_STR("1"),
+                        SIPTAG_USER_AGENT_STR(user_agent_.c_str()), TAG_END());
+    return 503;
+  }
   if (method == sip_method_register && registrar_) return registrar_->handle(irq, sip);
   if (method == sip_method_invite && services_.calls) return services_.calls->on_invite(*this, irq, sip);
   if (method != sip_method_options) {

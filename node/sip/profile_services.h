@@ -1,5 +1,6 @@
 #pragma once
 // What a profile needs from the rest of the node, handed over at start.
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,9 @@ struct ProfileServices {
   RegistrationStore* registrations = nullptr;  // null: REGISTER is not served (405)
   std::shared_ptr<const AclMatcher> acl;    // network lists of acl.conf.xml
   InviteHandler* calls = nullptr;           // null: INVITE is not served (405)
+  // False while the node is standby: new out-of-dialog requests get
+  // 503 System Paused (FreeSWITCH standby). Null: always accepting.
+  std::shared_ptr<const std::atomic<bool>> accepting;
 };
 
 }  // namespace sipedge

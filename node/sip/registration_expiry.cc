@@ -39,6 +39,7 @@ void RegistrationExpiry::run() {
     wake_.wait_for(lock, interval_, [this] { return stopping_ || again_; });
     again_ = false;
     if (stopping_ || in_flight_) continue;
+    if (active_ && !active_->load()) continue;  // standby: the active node sweeps
     in_flight_ = true;
     lock.unlock();
     auto finish = [this](bool again) {

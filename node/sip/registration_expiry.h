@@ -3,7 +3,9 @@
 // sofia::expire for each on this node. Every node sweeps; the store's
 // DELETE ... RETURNING hands each expired row to exactly one of them.
 // Its own thread: a sweep is only a database job and an event per row.
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -19,6 +21,9 @@ class RegistrationExpiry {
   ~RegistrationExpiry();  // stop()
   void start();
   void stop();
+  // Only sweep while *flag is true (the active node of a pair; a standby
+  // does not sweep, as FreeSWITCH's standby mode). Before start().
+  void set_active_flag(std::shared_ptr<const std::atomic<bool>> flag) { active_ = std::move(flag); }
 
  private:
   void run();
@@ -31,6 +36,7 @@ class RegistrationExpiry {
   bool stopping_ = false;
   bool in_flight_ = false;  // one sweep at a time
   bool again_ = false;      // the last sweep was full
+  std::shared_ptr<const std::atomic<bool>> active_;
   std::thread thread_;
 };
 

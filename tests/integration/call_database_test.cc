@@ -142,13 +142,11 @@ create trigger sipedge_test_refuse_call before insert on active_calls
 // answers the next call.
 TEST_F(CallDatabaseTest, CallsConnectionLostBeforeAnswerGives503AndByeToCallee) {
   ASSERT_NO_FATAL_FAILURE(start_node_for_callee());
-  // A first call leaves the calls connection with its last statement (the
-  // move to call_history) in pg_stat_activity: that is how it is found, as
-  // the node's connections share one DSN and have no application_name.
+  // The node names its connections (application_name "sipedge <name>").
   ASSERT_NO_FATAL_FAILURE(expect_answered_call(1));
   const std::string calls_backend_sql =
       "select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() "
-      "and query like '%with legs as (delete from call_legs%'";
+      "and application_name = 'sipedge calls'";
   long pid = 0;
   {
     pqxx::connection conn(dsn());

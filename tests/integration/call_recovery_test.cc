@@ -164,10 +164,15 @@ class CallRecoveryTest : public CallTest {
     EXPECT_EQ(count_of(dsn(), "select count(*) from call_legs"), 2);
   }
 
-  // Node 2: node 1's conf (same ports, same database), another switchname.
-  NodeProcess& start_second_node() {
+  // Node 2: node 1's conf (same ports, same database, same cluster: the pair
+  // of node 1), another switchname. It becomes active once node 1's lease ran
+  // out. auto_recover: it recovers the calls on its own as it takes over
+  // (cluster-auto-recover, the default); false: by `sofia recover`.
+  NodeProcess& start_second_node(bool auto_recover = false) {
     NodeOptions o = node().options();
     o.switchname = "recovery-node-2";
+    o.switch_params.push_back({"cluster-name", "test-" + node().options().switchname});
+    if (!auto_recover) o.switch_params.push_back({"cluster-auto-recover", "false"});
     node2_ = std::make_unique<NodeProcess>(o);
     node2_->start_and_wait();
     EXPECT_TRUE(wait_registrar_ready(*node2_));
@@ -313,8 +318,12 @@ TEST_F(CallRecoveryTest, CalleeByeAfterRecoveryReachesCallerInItsDialog) {
   ASSERT_FALSE(stored.uuid.empty());
   ASSERT_NO_FATAL_FAILURE(kill_first_node());
 
-  NodeProcess& n2 = start_second_node();
-  ASSERT_NO_FATAL_FAILURE(recover(n2, 1));
+  // Takeover recovers on its own: the row belongs to node 2 with the new epoch.
+  NodeProcess& n2 = start_second_node(true);
+  EXPECT_EQ(wait_count(dsn(), "select count(*) from active_calls where node_name = 'recovery-node-2' and owner_epoch = 2", 1),
+            1) << n2.log_tail();
+  ASSERT_NO_FATAL_FAILURE(recover(n2, 0));  // already held: nothing left to recover
+  EXPECT_NE(n2.log().find("takeover: Recovered 1 call(s)"), std::string::npos) << n2.log_tail();
   ChannelEvents events2(n2);
 
   go_ahead(callee_port, stored.b.call_id);

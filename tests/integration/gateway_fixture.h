@@ -96,6 +96,7 @@ class GatewayTest : public ::testing::Test {
                                          const std::string& extensions, int sip_port = 0) {
     NodeOptions o;
     o.profiles[0].port = sip_port;
+    o.switch_params = {{"cluster-name", "gwpair"}};  // node A and node B of a test are one pair
     o.switchname = switchname;
     o.db_dsn = db_->dsn();
     o.vars_xml = "  <X-PRE-PROCESS cmd=\"set\" data=\"domain=" + kDomain + "\"/>\n";

@@ -99,19 +99,23 @@ TEST(DatabaseDownTest, NodeStartsAndReportsDatabaseUnavailable) {
   // Nothing listens there: connection refused, immediately and every retry.
   o.db_dsn = "host=127.0.0.1 port=" + std::to_string(free_port(false)) +
              " user=sipedge dbname=sipedge connect_timeout=2";
+  o.wait_active = false;  // without the database there is no lease: the node stays standby
   NodeProcess node(o);
   ASSERT_NO_THROW(node.start_and_wait());
   std::string status = node.api("status");
+  EXPECT_NE(status.find("role standby"), std::string::npos) << status;
   EXPECT_NE(status.find("Database: unavailable"), std::string::npos) << status;
   EXPECT_EQ(status.find("Database: connected"), std::string::npos) << status;
-  // SIP does not wait for the database: OPTIONS is still answered.
+  // SIP does not wait for the database: OPTIONS is still answered, with the
+  // standby's 503 System Paused (no lease without the database).
   UdpSocket sock;
   sock.send_to(node.sip_port(), make_options("UDP", sock.port(), node.sip_port(), "db-down-probe"));
   std::optional<std::string> reply = sock.receive(std::chrono::seconds(5));
   ASSERT_TRUE(reply.has_value()) << "no answer to OPTIONS while the database is down";
   auto response = parse_sip_response(*reply);
   ASSERT_TRUE(response.has_value()) << *reply;
-  EXPECT_EQ(response->status, 200) << *reply;
+  EXPECT_EQ(response->status, 503) << *reply;
+  EXPECT_NE(reply->find("System Paused"), std::string::npos) << *reply;
   EXPECT_EQ(node.stop(), 0) << node.log_tail();
 }
 

@@ -69,6 +69,12 @@ void NodeProcess::write_config() {
      << "    <param name=\"switchname\" value=\"" << xml_attr(options_.switchname) << "\"/>\n"
      << "    <param name=\"core-db-dsn\" value=\"" << xml_attr(options_.db_dsn) << "\"/>\n";
   write_params(sw, options_.switch_params, "    ");
+  // Each node is its own active/standby "pair" unless the test names a
+  // cluster: nodes of one test sharing a database stay independent (both
+  // active). A node restarted with the same switchname rejoins its cluster.
+  bool has_cluster = false;
+  for (const auto& [k, v] : options_.switch_params) has_cluster = has_cluster || k == "cluster-name";
+  if (!has_cluster) sw << "    <param name=\"cluster-name\" value=\"test-" << xml_attr(options_.switchname) << "\"/>\n";
   sw << "  </settings>\n</configuration>\n";
 
   std::ostringstream sofia;
@@ -80,7 +86,7 @@ void NodeProcess::write_config() {
   for (const auto& p : options_.profiles) {
     sofia << "    <profile name=\"" << xml_attr(p.name) << "\">\n"
           << "      <settings>\n"
-          << "        <param name=\"sip-ip\" value=\"127.0.0.1\"/>\n"
+          << "        <param name=\"sip-ip\" value=\"" << xml_attr(p.sip_ip) << "\"/>\n"
           << "        <param name=\"sip-port\" value=\"" << p.port << "\"/>\n";
     write_params(sofia, p.params, "        ");
     sofia << "      </settings>\n" << p.extra_xml << "    </profile>\n";
@@ -90,7 +96,7 @@ void NodeProcess::write_config() {
   std::ostringstream esl;
   esl << "<configuration name=\"event_socket.conf\" description=\"Socket Client\">\n"
       << "  <settings>\n"
-      << "    <param name=\"listen-ip\" value=\"127.0.0.1\"/>\n"
+      << "    <param name=\"listen-ip\" value=\"" << xml_attr(options_.esl_listen_ip) << "\"/>\n"
       << "    <param name=\"listen-port\" value=\"" << options_.esl_port << "\"/>\n"
       << "    <param name=\"password\" value=\"" << xml_attr(options_.esl_password) << "\"/>\n";
   write_params(esl, options_.event_socket_params, "    ");
@@ -118,7 +124,8 @@ void NodeProcess::write_config() {
 void NodeProcess::start() {
   if (process_) throw std::logic_error("NodeProcess::start: already started");
   ChildOptions child;
-  child.argv = {bin_dir() + "/sipedge", "--conf", conf_dir_};
+  child.argv = options_.command_prefix;
+  child.argv.insert(child.argv.end(), {bin_dir() + "/sipedge", "--conf", conf_dir_});
   child.argv.insert(child.argv.end(), options_.args.begin(), options_.args.end());
   child.output_file = log_path();
   child.env = options_.env;
@@ -133,9 +140,16 @@ bool NodeProcess::wait_ready(std::chrono::milliseconds timeout) {
   while (std::chrono::steady_clock::now() < deadline) {
     if (!running()) return false;
     try {
-      auto client = std::make_unique<EslClient>();
-      client->connect("127.0.0.1", options_.esl_port, options_.esl_password, std::chrono::milliseconds(1000));
+      auto client = connect_esl(std::chrono::milliseconds(1000));
       client->api("status");
+      // Until the node holds its cluster's lease it answers 503 (standby).
+      if (options_.wait_active) {
+        std::string role = client->api("cluster status");
+        if (role.find("role: active\n") == std::string::npos) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          continue;
+        }
+      }
       esl_ = std::move(client);
       return true;
     } catch (const std::exception&) {
@@ -157,12 +171,19 @@ void NodeProcess::start_and_wait(std::chrono::milliseconds timeout) {
 }
 
 std::string NodeProcess::api(const std::string& command) {
-  if (!esl_) {
-    auto client = std::make_unique<EslClient>();
-    client->connect("127.0.0.1", options_.esl_port, options_.esl_password);
-    esl_ = std::move(client);
-  }
+  if (!esl_) esl_ = connect_esl(std::chrono::seconds(5));
   return esl_->api(command);
+}
+
+std::unique_ptr<EslClient> NodeProcess::connect_esl(std::chrono::milliseconds timeout) const {
+  auto client = std::make_unique<EslClient>();
+  auto connect = [&] { client->connect(options_.esl_listen_ip, options_.esl_port, options_.esl_password, timeout); };
+  if (options_.esl_connect_wrapper) {
+    options_.esl_connect_wrapper(connect);
+  } else {
+    connect();
+  }
+  return client;
 }
 
 int NodeProcess::stop(std::chrono::milliseconds timeout) {

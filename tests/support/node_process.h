@@ -6,6 +6,7 @@
 // over the event socket. Killed (process group) on destruction; when the
 // current test has failed, the tail of node.log is printed first.
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,6 +28,7 @@ using ParamList = std::vector<std::pair<std::string, std::string>>;
 
 struct ProfileOptions {
   std::string name = "internal";
+  std::string sip_ip = "127.0.0.1";  // sip-ip (e.g. a cluster VIP inside a network namespace)
   int port = 0;            // sip-port; 0 = a free port (UDP and TCP)
   ParamList params;        // extra <param>s in <settings>, after sip-ip/sip-port
   std::string extra_xml;   // raw XML inside <profile>, after </settings>
@@ -47,7 +49,20 @@ struct NodeOptions {
   // generated one of the same name: for malformed-config tests.
   std::map<std::string, std::string> files;
   std::vector<std::string> args;      // extra command-line arguments
+  // wait_ready() also waits until `cluster status` says role: active (false:
+  // a node expected to stay standby). switch_params without cluster-name get
+  // cluster-name "test-<switchname>".
+  bool wait_active = true;
   ParamList env;                      // extra environment (SIPEDGE_DB_DSN is unset unless given here)
+  // Network namespaces (tests/cluster): the node runs as command_prefix +
+  // [sipedge --conf ...], e.g. {"/usr/sbin/ip", "netns", "exec", "NS"} (ip
+  // execs it, so pid() stays the node's). The event socket listens on
+  // esl_listen_ip, where the client connects; esl_connect_wrapper, when set,
+  // runs each connect (e.g. on a thread inside the namespace, see
+  // tests/cluster/netns.h in_netns): the socket then works from any thread.
+  std::vector<std::string> command_prefix;
+  std::string esl_listen_ip = "127.0.0.1";
+  std::function<void(const std::function<void()>&)> esl_connect_wrapper;
 };
 
 class NodeProcess {
@@ -68,6 +83,9 @@ class NodeProcess {
 
   // `api <command>` over the event socket (one connection, opened on demand).
   std::string api(const std::string& command);
+  // A new authenticated event-socket connection (esl_listen_ip, through
+  // esl_connect_wrapper when set), e.g. for an event subscription. Throws.
+  std::unique_ptr<EslClient> connect_esl(std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
   // SIGTERM, then waits; returns the exit code (128+signal if it died of one;
   // 137 if it had to be killed after `timeout`).
   int stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));

@@ -1,0 +1,104 @@
+#include "recovery/vip_hooks.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+namespace sipedge {
+
+namespace {
+
+bool in_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/sbin:/usr/bin:/sbin:/bin";
+  for (std::size_t pos = 0; pos <= dirs.size();) {
+    std::size_t colon = dirs.find(':', pos);
+    std::string dir = dirs.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos);
+    if (!dir.empty() && ::access((dir + "/" + program).c_str(), X_OK) == 0) return true;
+    if (colon == std::string::npos) break;
+    pos = colon + 1;
+  }
+  return false;
+}
+
+std::string joined(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
+  return out;
+}
+
+HookResult shell_hook(const std::string& command, const ClusterSettings& s) {
+  return run_command({"/bin/sh", "-c", command + " \"$1\" \"$2\"", "sh", s.vip, s.vip_interface},
+                     std::chrono::seconds(10));
+}
+
+}  // namespace
+
+HookResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+  HookResult result;
+  pid_t pid = ::fork();
+  if (pid < 0) return {false, "fork failed for " + joined(argv)};
+  if (pid == 0) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (true) {
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return {false, joined(argv) + ": timed out"};
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {true, joined(argv) + ": ok"};
+  return {false, joined(argv) + ": exit " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status))};
+}
+
+HookResult run_takeover_hook(const ClusterSettings& s) {
+  if (s.vip.empty()) return {true, "no cluster-vip: nothing to take over"};
+  if (!s.takeover_command.empty()) return shell_hook(s.takeover_command, s);
+  // replace: idempotent when the address is already there.
+  HookResult added = run_command({"ip", "addr", "replace", s.vip, "dev", s.vip_interface}, std::chrono::seconds(5));
+  if (!added.ok) return added;
+  if (s.vip_address.find(':') == std::string::npos && in_path("arping")) {
+    // Gratuitous ARP so neighbours move the address to our MAC at once.
+    HookResult arp = run_command({"arping", "-U", "-c", "1", "-I", s.vip_interface, s.vip_address},
+                                 std::chrono::seconds(3));
+    added.detail += "; " + arp.detail;
+  }
+  return added;
+}
+
+HookResult run_release_hook(const ClusterSettings& s) {
+  if (s.vip.empty()) return {true, "no cluster-vip: nothing to release"};
+  if (!s.release_command.empty()) return shell_hook(s.release_command, s);
+  return run_command({"ip", "addr", "del", s.vip, "dev", s.vip_interface}, std::chrono::seconds(5));
+}
+
+std::string allow_nonlocal_bind() {
+  std::string error;
+  for (const char* path : {"/proc/sys/net/ipv4/ip_nonlocal_bind", "/proc/sys/net/ipv6/ip_nonlocal_bind"}) {
+    std::ifstream in(path);
+    std::string value;
+    if (in >> value && value == "1") continue;
+    std::ofstream out(path);
+    out << "1\n";
+    out.flush();
+    if (!out) error += std::string(error.empty() ? "" : "; ") + "cannot set " + path;
+  }
+  return error;
+}
+
+}  // namespace sipedge
