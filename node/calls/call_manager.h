@@ -83,6 +83,7 @@ class CallManager : public InviteHandler {
   // answered ones stay in the database for the pair's next active node.
   std::size_t hangup_unanswered(HangupCause cause);
   std::size_t size() const { return calls_.size(); }
+  bool holds(const std::string& uuid) const { return calls_.count(uuid) != 0; }
 
  private:
   // call_manager.cc

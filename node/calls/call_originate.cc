@@ -152,7 +152,6 @@ void CallManager::resolve_group(const CallPtr& call, const DialGroup& group,
           pending->cause = HangupCause::invalid_gateway;
         } else if (!gw->up()) {
           spdlog::warn("call {}: sofia/gateway/{}: the gateway is DOWN", call->uuid, leg.gateway);
-          gw->count_call(false);
           gw->count_failed(false);
           pending->cause = HangupCause::gateway_down;
         } else {

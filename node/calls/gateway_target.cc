@@ -54,7 +54,9 @@ DialLeg gateway_target(const DialLeg& leg, const GatewayConfig& gateway, const s
   }
   out.to_host = out.to_host.empty() ? out.host + (out.port ? ":" + std::to_string(out.port) : "") : out.to_host;
   if (!gateway.caller_id_in_from) out.from_user = gateway.from_user;
-  out.from_host = gateway.from_domain;
+  // mod_sofia: with caller-id-in-from and no from-domain written, the From
+  // host is our own address (the profile's); otherwise from-domain (default: the proxy).
+  out.from_host = gateway.caller_id_in_from && !gateway.from_domain_explicit ? "" : gateway.from_domain;
   out.contact = contact;
   // The gateway's outbound variables, unless the dial string set them.
   for (const GatewayVariable* v : gateway.variables_for("outbound")) out.vars.emplace(v->name, v->value);

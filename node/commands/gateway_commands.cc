@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include <spdlog/spdlog.h>
+
 #include "node/commands/gateway_status_format.h"
 #include "node/gateways/gateway_manager.h"
 
@@ -24,14 +26,11 @@ std::optional<std::string> gateway_profile_command(NodeServices& node, const std
     return gateways->kill(profile, args[0]) ? "+OK gateway marked for deletion.\n" : "-ERR no such gateway.\n";
   }
   if (action == "gwlist") {
-    std::optional<bool> up;
-    if (!args.empty() && args[0] == "up") up = true;
-    if (!args.empty() && args[0] == "down") up = false;
-    auto names = gateways->names(profile, up);
-    if (names.empty()) return "-ERR no gateways found.\n";
+    // mod_sofia: UP gateways unless "down" is asked; names separated by spaces, nothing else.
+    bool up = !(!args.empty() && args[0] == "down");
     std::string out;
-    for (const std::string& n : names) out += (out.empty() ? "" : " ") + n;
-    return out + "\n";
+    for (const std::string& n : gateways->names(profile, up)) out += (out.empty() ? "" : " ") + n;
+    return out;
   }
   if (action == "register" || action == "unregister") {
     if (args.empty()) return "-ERR missing gateway name (or all)\n";
@@ -39,14 +38,19 @@ std::optional<std::string> gateway_profile_command(NodeServices& node, const std
     if (n == 0 && args[0] != "all") return "Invalid gateway!\n";
     return "+OK\n";
   }
-  // startgw
+  // startgw: mod_sofia reloads the XML first, then starts what is new.
   if (args.empty()) return "-ERR missing gateway name\n";
   Profile* p = node.profiles().find(profile);
+  if (!p) return "Invalid Profile [" + profile + "]";
+  std::string error = node.reload_config();
+  std::string out = "Reload XML [" + (error.empty() ? std::string("Success") : error) + "]\n";
   auto config = node.config();
   const ProfileConfig* pc = config->sofia.profile(profile);
-  if (!p || !pc) return "Invalid Profile [" + profile + "]";
-  std::string error = gateways->start_gateway(*p, *pc, args[0]);
-  return error.empty() ? "+OK started gateway " + args[0] + "\n" : error + "\n";
+  if (pc) {
+    std::string started = gateways->start_gateway(*p, *pc, args[0]);
+    if (!started.empty()) spdlog::info("startgw {}: {}", args[0], started);
+  }
+  return out + "+OK start gateway " + args[0] + " complete\n";
 }
 
 std::string gateway_status_command(NodeServices& node, const std::vector<std::string>& args) {

@@ -75,4 +75,32 @@ void recover_calls(NodeServices& node, const std::string& profile, Reply reply, 
       [shared_reply](const std::string& error) { (*shared_reply)("-ERR database unavailable: " + error + "\n"); });
 }
 
+void flush_recovery(NodeServices& node, const std::string& profile, Reply reply) {
+  CallStore* store = node.call_store();
+  if (!store || !node.calls()) return reply("-ERR calls are not served by this node\n");
+  if (ClusterRole* role = node.cluster(); role && !role->accepting())
+    return reply("-ERR this node is standby: flush on the active node of the pair\n");
+  SipLoop* loop = &node.sip_loop();
+  auto shared_reply = std::make_shared<Reply>(std::move(reply));
+  store->load_confirmed(
+      profile,
+      [&node, loop, shared_reply](std::vector<CallRecord> records) {
+        loop->post([&node, shared_reply, records = std::move(records)] {
+          CallManager* calls = node.calls();
+          if (!calls) return (*shared_reply)("-ERR calls are not served by this node\n");
+          std::size_t flushed = 0;
+          for (const CallRecord& r : records) {
+            if (calls->holds(r.uuid)) continue;
+            ++flushed;
+            node.call_store()->finish(r.uuid, "MANAGER_REQUEST", [uuid = r.uuid](CallWriteOutcome o) {
+              if (!o.ok()) spdlog::warn("recover flush: call {} not flushed: {}", uuid, o.error);
+            });
+          }
+          spdlog::info("recover flush: {} call row(s) not held by this node ended", flushed);
+          (*shared_reply)("Flushing recovery database.\n+OK " + std::to_string(flushed) + " call(s) flushed\n");
+        });
+      },
+      [shared_reply](const std::string& error) { (*shared_reply)("-ERR database unavailable: " + error + "\n"); });
+}
+
 }  // namespace sipedge

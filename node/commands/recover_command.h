@@ -24,4 +24,11 @@ struct RecoverContext {
 // the calls). SIP thread; the reply comes later.
 void recover_calls(NodeServices& node, const std::string& profile, Reply reply, RecoverContext context = {});
 
+// `sofia recover flush` / `sofia profile P recover flush`: ends, in the
+// database, the confirmed calls of the cluster that this (active) node does
+// not hold (those whose recovery failed, or whose far ends are gone): they go
+// to call_history with MANAGER_REQUEST. Live calls held here are never
+// touched. Replies FreeSWITCH's "Flushing recovery database." (+ the count).
+void flush_recovery(NodeServices& node, const std::string& profile, Reply reply);
+
 }  // namespace sipedge

@@ -75,14 +75,12 @@ class SofiaCommand {
       return check_sync(node_, argv[1], std::move(rest), std::move(reply));
     }
     if (!argv.empty() && argv[0] == "recover") {
-      if (argv.size() > 1 && argv[1] == "flush")
-        return reply("-ERR sofia recover flush: not supported (rows of live calls are never dropped by hand)\n");
+      if (argv.size() > 1 && argv[1] == "flush") return flush_recovery(node_, "", std::move(reply));
       return recover_calls(node_, "", std::move(reply));
     }
     if (argv.size() >= 3 && argv[0] == "profile" && argv[2] == "recover") {
       if (!node_.profiles().find(argv[1])) return reply("Invalid Profile [" + argv[1] + "]");
-      if (argv.size() > 3 && argv[3] == "flush")
-        return reply("-ERR sofia profile recover flush: not supported (rows of live calls are never dropped by hand)\n");
+      if (argv.size() > 3 && argv[3] == "flush") return flush_recovery(node_, argv[1], std::move(reply));
       return recover_calls(node_, argv[1], std::move(reply));
     }
     reply(run(argv));
@@ -108,7 +106,14 @@ class SofiaCommand {
       auto all = profiles.statuses();
       std::vector<GatewaySnapshot> gateways;
       if (node_.gateways()) gateways = node_.gateways()->snapshots();
-      return xml ? format_sofia_xmlstatus(all) : format_sofia_status(all, gateways);
+      std::string cluster_row;
+      if (ClusterRole* role = node_.cluster()) {
+        ClusterStatus c = role->status();
+        cluster_row = format_cluster_row(c.cluster_name, to_string(c.lease.role),
+                                         c.lease.role == LeaseRole::active ? c.lease.epoch : c.lease.lease_epoch,
+                                         c.lease.lease_holder);
+      }
+      return xml ? format_sofia_xmlstatus(all) : format_sofia_status(all, gateways, cluster_row);
     }
     // `status profile P ...` is answered by run(argv, reply) (it needs the database).
     if (argv[0] == "profile") return "Invalid Profile!\n";

@@ -2,6 +2,8 @@
 
 #include "node/commands/gateway_status_format.h"
 
+#include <cctype>
+
 #include <fmt/format.h>
 
 namespace sipedge {
@@ -83,7 +85,16 @@ std::string xml_escape(const std::string& text) {
   return out;
 }
 
-std::string format_sofia_status(const std::vector<ProfileStatus>& profiles, const std::vector<GatewaySnapshot>& gateways) {
+std::string format_cluster_row(const std::string& cluster, const std::string& role, long long epoch,
+                               const std::string& holder) {
+  std::string state = role;
+  for (char& c : state) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return fmt::format("{:>25}\t{}\t  {:>40}\t{}\n", cluster, "cluster",
+                     "epoch " + std::to_string(epoch) + " holder " + (holder.empty() ? "none" : holder), state);
+}
+
+std::string format_sofia_status(const std::vector<ProfileStatus>& profiles, const std::vector<GatewaySnapshot>& gateways,
+                                const std::string& cluster_row) {
   std::string out = fmt::format("{:>25}\t{}\t  {:>40}\t{}\n", "Name", "   Type", "Data", "State");
   out += kStatusLine;
   out += '\n';
@@ -95,6 +106,7 @@ std::string format_sofia_status(const std::vector<ProfileStatus>& profiles, cons
       if (g.profile == p.name) out += format_gateway_row(g);
     ++count;
   }
+  out += cluster_row;
   out += kStatusLine;
   out += '\n';
   out += fmt::format("{} profile{} {} alias{}\n", count, count == 1 ? "" : "s", 0, "es");

@@ -14,8 +14,15 @@ inline constexpr const char* kStatusLine =
     "=================================================================================================";
 
 // `sofia status`: running profiles only, as FreeSWITCH, each followed by its gateways.
+// `cluster_row`: this node's place in its pair as one more row of the same
+// shape (Name = cluster, Type "cluster", Data "epoch N holder NODE", State
+// ACTIVE|STANDBY|DEMOTED); "" = none. The footer still counts profiles only.
 std::string format_sofia_status(const std::vector<ProfileStatus>& profiles,
-                                const std::vector<GatewaySnapshot>& gateways = {});
+                                const std::vector<GatewaySnapshot>& gateways = {},
+                                const std::string& cluster_row = "");
+// The cluster row of `sofia status`.
+std::string format_cluster_row(const std::string& cluster, const std::string& role, long long epoch,
+                               const std::string& holder);
 // `sofia status profile P`. db_name: what FreeSWITCH shows as DBName.
 std::string format_profile_status(const ProfileStatus& profile, const std::string& db_name);
 std::string format_sofia_xmlstatus(const std::vector<ProfileStatus>& profiles);

@@ -48,6 +48,8 @@ Gateway::Gateway(GatewayManager& manager, GatewayConfig config, std::uint64_t id
     : manager_(manager), config_(std::move(config)), id_(id) {
   requested_expires_ = config_.expire_seconds > 0 ? config_.expire_seconds : 3600;
   state_ = config_.register_ ? GatewayState::unreged : GatewayState::noreg;
+  // mod_sofia: a registering gateway is DOWN until its first 200.
+  health_.up = !config_.register_;
 }
 
 Gateway::~Gateway() {
@@ -68,6 +70,9 @@ void Gateway::start(nta_agent_t* agent, std::chrono::milliseconds delay,
     call_id_ = stored->register_call_id;
     cseq_ = stored->register_cseq;
     failures_ = stored->failures;
+    // A registration the upstream still holds: UP while we refresh it.
+    if (stored->state == "REGED" && stored->expires_at && *stored->expires_at > std::chrono::system_clock::now())
+      health_.up = true;
     spdlog::info("gateway {}: continuing registration Call-ID {} from CSeq {}", name(), call_id_, cseq_ + 1);
   }
   if (call_id_.empty()) call_id_ = random_token(24) + "-" + config_.name;
@@ -83,14 +88,20 @@ void Gateway::start(nta_agent_t* agent, std::chrono::milliseconds delay,
   save();
 }
 
+void Gateway::abandon(nta_outgoing_t*& orq) {
+  if (!orq) return;
+  nta_outgoing_destroy(orq);
+  orq = nullptr;
+}
+
 void Gateway::halt() {
   cancel(register_timer_);
   cancel(timeout_timer_);
   cancel(ping_timer_);
-  if (register_orq_) nta_outgoing_destroy(register_orq_);
-  register_orq_ = nullptr;
-  if (ping_orq_) nta_outgoing_destroy(ping_orq_);
-  ping_orq_ = nullptr;
+  abandon(register_orq_);
+  abandon(stale_register_orq_);
+  register_waiting_ = false;
+  abandon(ping_orq_);
 }
 
 void Gateway::pause() {
@@ -102,6 +113,7 @@ void Gateway::resume() {
   if (!paused_) return;
   paused_ = false;
   if (killed_) return;
+  save();  // rows written while standby were fenced: write ours now
   if (config_.register_ && state_ != GatewayState::noreg)
     schedule(register_timer_, std::chrono::milliseconds(random_below(200)));
   if (config_.ping > 0) schedule(ping_timer_, std::chrono::milliseconds(random_below(1000)));
@@ -120,10 +132,7 @@ void Gateway::unregister(bool kill) {
   killed_ = killed_ || kill;
   cancel(register_timer_);
   cancel(timeout_timer_);
-  if (register_orq_) {
-    nta_outgoing_destroy(register_orq_);
-    register_orq_ = nullptr;
-  }
+  abandon(register_orq_);
   bool was_registered = state_ == GatewayState::reged || state_ == GatewayState::register_ ||
                         state_ == GatewayState::trying;
   if (!was_registered || paused_ || !agent_) {
@@ -148,6 +157,13 @@ void Gateway::set_state(GatewayState state, int code, const std::string& phrase,
   if (code) {
     last_code_ = code;
     last_phrase_ = phrase;
+  }
+  // mod_sofia: the registration decides the status too (FAILED: DOWN, REGED: UP).
+  if ((state == GatewayState::failed || state == GatewayState::timeout) && health_.up) {
+    health_.up = false;
+  } else if (state == GatewayState::reged && !health_.up) {
+    health_.up = true;
+    up_since_ = std::chrono::system_clock::now();
   }
   if (state == GatewayState::failed || state == GatewayState::timeout) {
     spdlog::warn("gateway {}: {} -> {} ({} {})", name(), to_string(old), to_string(state), code, phrase);
@@ -251,7 +267,7 @@ GatewaySnapshot Gateway::snapshot() const {
   s.last_phrase = last_phrase_;
   s.register_network_ip = network_ip_;
   s.register_network_port = network_port_;
-  s.data = "sip:" + config_.username + "@" + config_.realm;
+  s.data = s.to;  // mod_sofia's register_to everywhere
   return s;
 }
 

@@ -100,6 +100,12 @@ class Gateway {
   // each runs its own job: on_register_timer, on_register_timeout, on_ping_timer.
   void schedule(su_timer_t*& timer, std::chrono::milliseconds delay);
   void cancel(su_timer_t*& timer);
+  // Drops a client transaction and its callback (null-safe, clears the
+  // pointer). nta cannot stop a pending non-INVITE transaction: it goes on
+  // retransmitting until its timer F (32 s). So a REGISTER or OPTIONS we gave
+  // up on is not dropped but kept in a stale_* slot until nta ends it, and no
+  // new one is sent meanwhile (no overlapping transactions to a dead peer).
+  static void abandon(nta_outgoing_t*& orq);
   void save();
   // gateway_register.cc
   void on_register_timer();
@@ -145,12 +151,15 @@ class Gateway {
   int network_port_ = 0;
   DigestClient digest_;          // the upstream's last challenge, answered with our credentials
   nta_outgoing_t* register_orq_ = nullptr;
+  nta_outgoing_t* stale_register_orq_ = nullptr;  // given up on (timeout-seconds), nta still runs it
+  bool register_waiting_ = false;                  // a REGISTER waits for the stale one to end
   su_timer_t* register_timer_ = nullptr;  // next REGISTER (refresh or retry)
   su_timer_t* timeout_timer_ = nullptr;   // timeout-seconds of the REGISTER in flight
   std::chrono::steady_clock::time_point next_attempt_{};
 
   // Pings.
   nta_outgoing_t* ping_orq_ = nullptr;
+  bool ping_counted_ = false;  // ping_orq_ already counted as failed (unanswered for an interval)
   su_timer_t* ping_timer_ = nullptr;
   std::chrono::steady_clock::time_point ping_sent_{};
   std::chrono::system_clock::time_point next_ping_{};

@@ -20,10 +20,12 @@ void Gateway::on_ping_timer() {
   next_ping_ = std::chrono::system_clock::now() + std::chrono::seconds(config_.ping);
   schedule(ping_timer_, std::chrono::seconds(config_.ping));
   if (ping_orq_) {
-    // The previous ping never got an answer within a whole interval.
-    nta_outgoing_destroy(ping_orq_);
-    ping_orq_ = nullptr;
+    // The previous ping got no answer within a whole interval: a failure.
+    // nta still runs it (retransmissions until timer F): send no other one
+    // meanwhile; each interval without an answer counts once more.
+    if (!ping_counted_) ping_counted_ = true;
     handle_ping_result(408);
+    return;
   }
   const std::string domain = config_.from_domain.empty() ? host_part(config_.proxy) : config_.from_domain;
   const std::string target = "sip:" + host_part(config_.proxy) + ";transport=" + config_.register_transport;
@@ -46,6 +48,11 @@ int Gateway::on_ping_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, 
   if (orq != self->ping_orq_) return 0;
   self->ping_orq_ = nullptr;
   nta_outgoing_destroy(orq);
+  if (self->ping_counted_) {
+    // Already counted as failed; a late answer only ends the transaction.
+    self->ping_counted_ = false;
+    return 0;
+  }
   if (sip) {
     self->ping_time_ms_ =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - self->ping_sent_).count();
@@ -71,10 +78,11 @@ void Gateway::handle_ping_result(int status) {
   if (!health_.up && (state_ == GatewayState::reged || state_ == GatewayState::register_ ||
                       state_ == GatewayState::trying)) {
     // mod_sofia: a registered gateway whose pings fail is FAILED and retries.
-    if (register_orq_) {
-      nta_outgoing_destroy(register_orq_);
+    if (register_orq_ && !stale_register_orq_) {
+      stale_register_orq_ = register_orq_;  // nta runs it out; the retry waits for it
       register_orq_ = nullptr;
     }
+    abandon(register_orq_);
     cancel(timeout_timer_);
     register_failed(GatewayState::failed, status, sip_status_phrase(status) ? sip_status_phrase(status) : "Ping Failed",
                     0);

@@ -58,6 +58,11 @@ void Gateway::on_register_timer() {
 // A new REGISTER attempt (not the answer to a challenge).
 void Gateway::send_register(int expires) {
   if (!agent_ || paused_) return;
+  if (stale_register_orq_) {
+    // The REGISTER we gave up on still runs in nta: go on when it ends.
+    register_waiting_ = true;
+    return;
+  }
   unregistering_ = expires == 0;
   challenges_ = 0;
   ++cseq_;
@@ -74,10 +79,11 @@ void Gateway::send_register(int expires) {
 
 void Gateway::transmit_register(int expires, std::uint32_t cseq) {
   if (!agent_ || paused_ || cseq != cseq_) return;  // superseded meanwhile
-  if (register_orq_) {
-    nta_outgoing_destroy(register_orq_);
-    register_orq_ = nullptr;
-  }
+  // Failed meanwhile (pings went DOWN): FAIL_WAIT's retry sends the next one.
+  if (state_ != GatewayState::trying && state_ != GatewayState::register_ && state_ != GatewayState::unregister &&
+      state_ != GatewayState::unreged)
+    return;
+  abandon(register_orq_);
   const std::string ruri = request_uri();
   const std::string hop = next_hop();
   split_host_port(host_part(hop.empty() ? ruri : hop), network_ip_, network_port_);
@@ -105,6 +111,15 @@ int Gateway::on_register_response(nta_outgoing_magic_t* magic, nta_outgoing_t* o
   auto* self = reinterpret_cast<Gateway*>(magic);
   int status = sip && sip->sip_status ? sip->sip_status->st_status : nta_outgoing_status(orq);
   if (status < 200) return 0;
+  if (orq == self->stale_register_orq_) {
+    // The REGISTER we gave up on ended at last (its answer no longer counts).
+    abandon(self->stale_register_orq_);
+    if (self->register_waiting_) {
+      self->register_waiting_ = false;
+      self->send_register(self->unregistering_ ? 0 : self->requested_expires_);
+    }
+    return 0;
+  }
   if (orq != self->register_orq_) return 0;
   std::string phrase = sip && sip->sip_status && sip->sip_status->st_phrase ? sip->sip_status->st_phrase
                                                                            : sip_status_phrase(status);
@@ -183,7 +198,8 @@ void Gateway::handle_register_response(int status, const char* phrase, sip_t con
 
 void Gateway::on_register_timeout() {
   if (!register_orq_) return;
-  nta_outgoing_destroy(register_orq_);
+  // Given up on; nta keeps retransmitting it until its own timeout.
+  stale_register_orq_ = register_orq_;
   register_orq_ = nullptr;
   if (unregistering_) {
     handle_register_response(408, "Request Timeout", nullptr);
