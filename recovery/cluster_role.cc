@@ -36,6 +36,8 @@ ClusterRole::ClusterRole(ClusterSettings settings, std::string node_name, std::s
           if (fence_.epoch() != epoch) return;
           accepting_->store(true);
           if (callbacks_.promoted) callbacks_.promoted(epoch, previous, started);
+          HookResult arp = announce_vip(settings_);
+          spdlog::info("cluster {}: {}", settings_.cluster_name, arp.detail);
         });
       },
       [this](const std::string& reason) {
@@ -57,12 +59,22 @@ ClusterRole::ClusterRole(ClusterSettings settings, std::string node_name, std::s
 
 ClusterRole::~ClusterRole() { stop(); }
 
+void ClusterRole::prepare_vip_binding() const {
+  if (settings_.vip.empty()) return;
+  std::string error = allow_nonlocal_bind();
+  if (!error.empty()) spdlog::warn("cluster {}: {} (binding the VIP while standby may fail)", settings_.cluster_name, error);
+}
+
 void ClusterRole::start() {
-  if (!settings_.vip.empty()) {
-    std::string error = allow_nonlocal_bind();
-    if (!error.empty()) spdlog::warn("cluster {}: {} (binding the VIP while standby may fail)", settings_.cluster_name, error);
-  }
   hook_thread_ = std::thread([this] { run_hooks(); });
+  if (!settings_.vip.empty()) {
+    // A node starts standby: a VIP left on our interface by a run that died
+    // (kill -9) must go before anything else, or we would answer ARP for it.
+    post([this] {
+      HookResult hook = run_release_hook(settings_);
+      spdlog::info("cluster {}: start as standby: {}", settings_.cluster_name, hook.detail);
+    });
+  }
   db_->start();
   keeper_->start();
 }

@@ -55,6 +55,9 @@ class ClusterRole {
 
   // The lease's own connection (add connect hooks before start()).
   Database& database() { return *db_; }
+  // With a VIP: lets this network namespace bind it before owning it
+  // (net.ipv4.ip_nonlocal_bind). Before the profiles start.
+  void prepare_vip_binding() const;
   void start();
   // Releases the lease (an active node demotes first) and runs the release hook.
   void stop();

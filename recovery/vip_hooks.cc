@@ -70,15 +70,15 @@ HookResult run_takeover_hook(const ClusterSettings& s) {
   if (s.vip.empty()) return {true, "no cluster-vip: nothing to take over"};
   if (!s.takeover_command.empty()) return shell_hook(s.takeover_command, s);
   // replace: idempotent when the address is already there.
-  HookResult added = run_command({"ip", "addr", "replace", s.vip, "dev", s.vip_interface}, std::chrono::seconds(5));
-  if (!added.ok) return added;
-  if (s.vip_address.find(':') == std::string::npos && in_path("arping")) {
-    // Gratuitous ARP so neighbours move the address to our MAC at once.
-    HookResult arp = run_command({"arping", "-U", "-c", "1", "-I", s.vip_interface, s.vip_address},
-                                 std::chrono::seconds(3));
-    added.detail += "; " + arp.detail;
-  }
-  return added;
+  return run_command({"ip", "addr", "replace", s.vip, "dev", s.vip_interface}, std::chrono::seconds(5));
+}
+
+HookResult announce_vip(const ClusterSettings& s) {
+  if (s.vip.empty() || !s.takeover_command.empty()) return {true, "no built-in VIP to announce"};
+  if (s.vip_address.find(':') != std::string::npos) return {true, "IPv6 VIP: neighbours learn it by NDP"};
+  if (!in_path("arping")) return {true, "arping not installed: no gratuitous ARP"};
+  // Gratuitous ARP so neighbours move the address to our MAC at once.
+  return run_command({"arping", "-U", "-c", "2", "-I", s.vip_interface, s.vip_address}, std::chrono::seconds(4));
 }
 
 HookResult run_release_hook(const ClusterSettings& s) {

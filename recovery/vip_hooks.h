@@ -23,6 +23,9 @@ struct HookResult {
 };
 
 HookResult run_takeover_hook(const ClusterSettings& settings);
+// The built-in hook's gratuitous ARP (`arping -U -c 2 -I IF ADDR`, when
+// installed), run after the node accepts requests: it takes about a second.
+HookResult announce_vip(const ClusterSettings& settings);
 HookResult run_release_hook(const ClusterSettings& settings);
 
 // Runs argv (argv[0] looked up in PATH) and waits up to `timeout`; exit status

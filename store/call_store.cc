@@ -326,10 +326,13 @@ void CallStore::save_confirmed(CallRecord record, WriteCallback done) {
           invoke(done, "save_confirmed", outcome(CallWriteResult::rejected, error));
           return;
         }
-        const std::vector<std::string> params = save_params(record);
+        std::vector<std::string> params = save_params(record);
         run_write(conn, sql::kSave, done, publisher.get(), Announcement{record.uuid, "confirmed"},
                   [&](pqxx::transaction_base& txn) {
-          txn.exec_prepared0(sql::kSave, pqxx::prepare::make_dynamic_params(params));
+          // The row carries the epoch its write was fenced with (run_write checked it just now).
+          std::vector<std::string> p = params;
+          if (publisher && publisher->fence) p[2] = std::to_string(publisher->fence->epoch());
+          txn.exec_prepared0(sql::kSave, pqxx::prepare::make_dynamic_params(p));
           return outcome(CallWriteResult::committed);
         });
       },

@@ -280,6 +280,7 @@ int Node::run() {
     spdlog::critical("cannot start: {}", e.what());
     return 3;
   }
+  role_->prepare_vip_binding();
   start_profiles();
   start_cluster_role();
 

@@ -104,6 +104,22 @@ void Gateway::halt() {
   abandon(ping_orq_);
 }
 
+void Gateway::adopt(const std::optional<GatewayRecord>& stored) {
+  if (!stored || stored->register_call_id.empty()) return;
+  if (stored->register_call_id == call_id_) {
+    cseq_ = std::max(cseq_, stored->register_cseq);
+  } else {
+    call_id_ = stored->register_call_id;
+    cseq_ = stored->register_cseq;
+  }
+  failures_ = stored->failures;
+  if (stored->state == "REGED" && stored->expires_at && *stored->expires_at > std::chrono::system_clock::now()) {
+    health_.up = true;
+    expires_at_ = stored->expires_at;
+  }
+  spdlog::info("gateway {}: taking over registration Call-ID {} from CSeq {}", name(), call_id_, cseq_ + 1);
+}
+
 void Gateway::pause() {
   paused_ = true;
   halt();

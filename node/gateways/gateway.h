@@ -76,6 +76,9 @@ class Gateway {
   // HA standby: no REGISTER, no pings. Active again: continue from now.
   void pause();
   void resume();
+  // Before resume() at a takeover: continue the registration as the row has
+  // it now (the previous active may have moved it on since we started).
+  void adopt(const std::optional<GatewayRecord>& stored);
 
   const GatewayConfig& config() const { return config_; }
   const std::string& name() const { return config_.name; }

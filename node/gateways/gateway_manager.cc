@@ -179,8 +179,30 @@ void GatewayManager::set_paused(bool paused) {
   if (paused == paused_) return;
   paused_ = paused;
   for (auto& [name, gw] : gateways_) {
-    if (paused) gw->pause();
-    else gw->resume();
+    if (paused) {
+      gw->pause();
+      continue;
+    }
+    if (!services_.store) {
+      gw->resume();
+      continue;
+    }
+    // Takeover: continue from the row as the previous active left it.
+    std::weak_ptr<bool> alive = alive_;
+    const std::string gw_name = name;
+    const std::uint64_t id = gw->id();
+    auto go_on = [this, alive, gw_name, id](std::optional<GatewayRecord> stored) {
+      loop_.post([this, alive, gw_name, id, stored = std::move(stored)] {
+        auto token = alive.lock();
+        if (!token || !*token || paused_) return;
+        auto it = gateways_.find(gw_name);
+        if (it == gateways_.end() || it->second->id() != id) return;
+        it->second->adopt(stored);
+        it->second->resume();
+      });
+    };
+    services_.store->find(services_.cluster_name, gw->config().profile, name, go_on,
+                          [go_on](const std::string&) { go_on(std::nullopt); });
   }
 }
 
