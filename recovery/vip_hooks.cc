@@ -33,8 +33,12 @@ std::string joined(const std::vector<std::string>& argv) {
 }
 
 HookResult shell_hook(const std::string& command, const ClusterSettings& s) {
-  return run_command({"/bin/sh", "-c", command + " \"$1\" \"$2\"", "sh", s.vip, s.vip_interface},
-                     std::chrono::seconds(10));
+  // A command that names $1/$2 itself gets them as positional parameters; any
+  // other (a script path) gets the VIP and the interface appended as arguments.
+  const bool uses_args = command.find("$1") != std::string::npos || command.find("$2") != std::string::npos ||
+                         command.find("${1}") != std::string::npos || command.find("${2}") != std::string::npos;
+  const std::string script = uses_args ? command : command + " \"$1\" \"$2\"";
+  return run_command({"/bin/sh", "-c", script, "sh", s.vip, s.vip_interface}, std::chrono::seconds(10));
 }
 
 }  // namespace

@@ -3,7 +3,8 @@
 // IP on this node's interface when it becomes active, take it off when it
 // stops being active. Either the configured commands (cluster-takeover-command
 // / cluster-release-command, run by /bin/sh with the VIP and the interface as
-// $1 and $2), or the built-in ones: `ip addr replace VIP dev IF` then a
+// $1 and $2; a command that does not mention $1/$2, such as a script path,
+// gets them appended as its two arguments), or the built-in ones: `ip addr replace VIP dev IF` then a
 // gratuitous ARP (`arping -U -c 1 -I IF ADDR`, Debian iputils-arping, when
 // installed) / `ip addr del VIP dev IF`.
 //
