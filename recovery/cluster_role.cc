@@ -36,8 +36,8 @@ ClusterRole::ClusterRole(ClusterSettings settings, std::string node_name, std::s
           if (fence_.epoch() != epoch) return;
           accepting_->store(true);
           if (callbacks_.promoted) callbacks_.promoted(epoch, previous, started);
-          HookResult arp = announce_vip(settings_);
-          spdlog::info("cluster {}: {}", settings_.cluster_name, arp.detail);
+          stop_command(arping_pid_);
+          arping_pid_ = announce_vip(settings_);
         });
       },
       [this](const std::string& reason) {
@@ -46,6 +46,7 @@ ClusterRole::ClusterRole(ClusterSettings settings, std::string node_name, std::s
         fence_.set_epoch(0);
         spdlog::warn("cluster {}: demoted: {}", settings_.cluster_name, reason);
         post([this, reason] {
+          stop_command(arping_pid_);  // a demoted node announces nothing
           HookResult hook = run_release_hook(settings_);
           if (hook.ok) {
             spdlog::info("cluster {}: release hook: {}", settings_.cluster_name, hook.detail);
@@ -87,6 +88,7 @@ void ClusterRole::stop() {
   }
   wake_.notify_all();
   if (hook_thread_.joinable()) hook_thread_.join();
+  stop_command(arping_pid_);
   if (db_) db_->stop();
 }
 

@@ -87,6 +87,7 @@ class ClusterRole {
   std::deque<std::function<void()>> jobs_;
   bool stopping_ = false;
   std::thread hook_thread_;
+  pid_t arping_pid_ = -1;  // the last gratuitous ARP (hook thread)
 };
 
 }  // namespace sipedge

@@ -1,6 +1,7 @@
 #include "recovery/vip_hooks.h"
 
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,11 +44,41 @@ HookResult shell_hook(const std::string& command, const ClusterSettings& s) {
 
 }  // namespace
 
+void close_inherited_fds() {
+  // The node's sockets must not outlive it in a child (a restarted node could
+  // not bind its SIP and event-socket ports while the child runs).
+  if (::syscall(SYS_close_range, 3U, ~0U, 0U) == 0) return;
+  long max = ::sysconf(_SC_OPEN_MAX);
+  for (long fd = 3; fd < (max > 0 ? max : 4096); ++fd) ::close(static_cast<int>(fd));
+}
+
+pid_t spawn_command(const std::vector<std::string>& argv) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    close_inherited_fds();
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+void stop_command(pid_t& pid) {
+  if (pid <= 0) return;
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  pid = -1;
+}
+
 HookResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   HookResult result;
   pid_t pid = ::fork();
   if (pid < 0) return {false, "fork failed for " + joined(argv)};
   if (pid == 0) {
+    close_inherited_fds();
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -77,12 +108,14 @@ HookResult run_takeover_hook(const ClusterSettings& s) {
   return run_command({"ip", "addr", "replace", s.vip, "dev", s.vip_interface}, std::chrono::seconds(5));
 }
 
-HookResult announce_vip(const ClusterSettings& s) {
-  if (s.vip.empty() || !s.takeover_command.empty()) return {true, "no built-in VIP to announce"};
-  if (s.vip_address.find(':') != std::string::npos) return {true, "IPv6 VIP: neighbours learn it by NDP"};
-  if (!in_path("arping")) return {true, "arping not installed: no gratuitous ARP"};
-  // Gratuitous ARP so neighbours move the address to our MAC at once.
-  return run_command({"arping", "-U", "-c", "2", "-I", s.vip_interface, s.vip_address}, std::chrono::seconds(4));
+pid_t announce_vip(const ClusterSettings& s) {
+  if (s.vip.empty() || !s.takeover_command.empty()) return -1;
+  if (s.vip_address.find(':') != std::string::npos) return -1;  // IPv6: neighbours learn it by NDP
+  if (!in_path("arping")) return -1;
+  // One gratuitous ARP so neighbours move the address to our MAC at once.
+  // arping lingers about a second after sending: it runs on its own and the
+  // caller ends it (stop_command) before any later hook.
+  return spawn_command({"arping", "-U", "-c", "1", "-I", s.vip_interface, s.vip_address});
 }
 
 HookResult run_release_hook(const ClusterSettings& s) {

@@ -10,6 +10,8 @@
 //
 // Blocking (fork/exec and wait, bounded by a timeout): call from a thread
 // that may wait, never the SIP thread.
+#include <sys/types.h>
+
 #include <chrono>
 #include <string>
 #include <vector>
@@ -24,9 +26,15 @@ struct HookResult {
 };
 
 HookResult run_takeover_hook(const ClusterSettings& settings);
-// The built-in hook's gratuitous ARP (`arping -U -c 2 -I IF ADDR`, when
-// installed), run after the node accepts requests: it takes about a second.
-HookResult announce_vip(const ClusterSettings& settings);
+// The built-in hook's gratuitous ARP (`arping -U -c 1 -I IF ADDR`, when
+// installed), started after the node accepts requests and not waited for:
+// returns its pid (-1 when there is nothing to announce); end it with
+// stop_command() before the next hook (a demoted node must not announce).
+pid_t announce_vip(const ClusterSettings& settings);
+pid_t spawn_command(const std::vector<std::string>& argv);
+void stop_command(pid_t& pid);  // SIGKILL and reap; null-safe (pid <= 0)
+// In a forked child: close every descriptor above stderr.
+void close_inherited_fds();
 HookResult run_release_hook(const ClusterSettings& settings);
 
 // Runs argv (argv[0] looked up in PATH) and waits up to `timeout`; exit status

@@ -21,17 +21,28 @@ inline constexpr const char* kFind = "calls_find";
 inline constexpr const char* kCount = "calls_count";
 inline constexpr const char* kTakeOver = "calls_take_over";
 
-// Recovery takes the calls over: owner node and epoch of the given calls.
-// $1 node_name, $2 owner_epoch, $3 uuids (text[]).
-inline constexpr const char* kTakeOverSql =
-    "update active_calls set node_name = $1, owner_epoch = $2::bigint, updated_at = now()"
-    " where uuid = any($3::uuid[])";
 
 // Parameters of each leg in kSave, in this order (call_store.cc leg_params()).
 inline constexpr int kLegParams = 23;
 inline constexpr int kCallParams = 10;
 
 inline std::string param(int n) { return "$" + std::to_string(n); }
+
+// Fencing and the cluster announcement inside each write statement (one
+// round trip, one implicit transaction, as before fencing). Parameters
+// (cluster, epoch, payload) are NULL without a fence. sipedge_fence() raises
+// SQLSTATE SEF01 when the epoch does not hold the lease (migration 0006);
+// the statement then writes nothing. It returns the epoch, which saved rows
+// carry as owner_epoch. pg_notify() is transactional: the standby hears
+// only committed changes.
+inline std::string fence_ok(int cluster, int epoch) {
+  return "(" + param(cluster) + "::text is null or sipedge_fence(" + param(cluster) + ", " + param(epoch) +
+         "::bigint) > 0)";
+}
+inline std::string announce(int payload) {
+  return "(case when " + param(payload) + "::text is not null then pg_notify('sipedge_recovery', " + param(payload) +
+         ") end)";
+}
 
 inline std::string micros_to_time(int n) {
   const std::string p = param(n) + "::bigint";
@@ -82,14 +93,19 @@ inline std::string leg_values_row(const char* leg, int first) {
 
 // $1 uuid, $2 node_name, $3 owner_epoch, $4 profile_name, $5 caller_id_name,
 // $6 caller_id_number, $7 destination_number, $8 created_at, $9 answered_at,
-// $10 cluster_name;
+// $10 cluster_name; then kLegParams for the A leg and kLegParams for the B
+// leg; then the fence: cluster, epoch, announcement payload (kSaveFenceParam).
 // then kLegParams for the A leg and kLegParams for the B leg.
+inline constexpr int kSaveFenceParam = kCallParams + 2 * kLegParams + 1;
+
 inline std::string save_sql() {
+  const int f = kSaveFenceParam;
   return R"sql(
 with c as (
   insert into active_calls (uuid, node_name, owner_epoch, profile_name, state, caller_id_name, caller_id_number,
                             destination_number, created_at, answered_at, updated_at, cluster_name)
-  values ($1::uuid, $2, $3::bigint, $4, 'confirmed', $5, $6, $7, )sql" +
+  values ($1::uuid, $2, case when )sql" + param(f) + "::text is null then $3::bigint else sipedge_fence(" + param(f) +
+         ", " + param(f + 1) + R"sql(::bigint) end, $4, 'confirmed', $5, $6, $7, )sql" +
          micros_to_time(8) + ", " + micros_to_time(9) + R"sql(, now(), $10)
   returning uuid)
 insert into call_legs (uuid, call_uuid, leg, direction, profile_name, state, call_id, local_uri, local_tag,
@@ -106,6 +122,7 @@ select l.uuid, c.uuid, l.leg, l.direction, l.profile_name, l.state, l.call_id, l
        as l(uuid, leg, direction, profile_name, state, call_id, local_uri, local_tag, remote_uri, remote_tag,
             local_cseq, remote_cseq, remote_target, route_set, contact, transport, network_ip, network_port,
             local_sdp, remote_sdp, variables, created_at, answered_at)
+returning )sql" + announce(f + 2) + R"sql(
 )sql";
 }
 
@@ -126,22 +143,29 @@ update call_legs
          variables_json(8, 9) + R"sql( end,
        state         = coalesce($10, state),
        updated_at    = now()
- where uuid = $1::uuid
+ where uuid = $1::uuid and )sql" + fence_ok(11, 12) + R"sql(
+returning )sql" + announce(13) + R"sql(
 )sql";
 }
 
 // The call and both legs; returns how many calls changed (0 or 1).
-inline constexpr const char* kSetStateSql = R"sql(
-with c as (update active_calls set state = $2, updated_at = now() where uuid = $1::uuid returning uuid),
+// $3, $4 fence, $5 announcement payload.
+inline std::string set_state_sql() {
+  return R"sql(
+with c as (update active_calls set state = $2, updated_at = now()
+            where uuid = $1::uuid and )sql" + fence_ok(3, 4) + R"sql( returning uuid, )sql" + announce(5) + R"sql(),
      l as (update call_legs set state = $2, updated_at = now() where call_uuid in (select uuid from c) returning 1)
 select (select count(*) from c), (select count(*) from l)
 )sql";
+}
 
 // Deletes the legs and the call and archives the summary, in one statement.
 // Durations are whole seconds on the database clock for ended_at.
-inline constexpr const char* kFinishSql = R"sql(
-with legs as (delete from call_legs where call_uuid = $1::uuid returning *),
-     c as (delete from active_calls where uuid = $1::uuid returning *)
+// $3, $4 fence, $5 announcement payload.
+inline std::string finish_sql() {
+  return R"sql(
+with c as (delete from active_calls where uuid = $1::uuid and )sql" + fence_ok(3, 4) + R"sql( returning *),
+     legs as (delete from call_legs where call_uuid in (select uuid from c) returning *)
 insert into call_history (uuid, node_name, profile_name, a_leg_uuid, b_leg_uuid, a_call_id, b_call_id,
                           caller_id_name, caller_id_number, destination_number, caller_uri, callee_uri,
                           created_at, answered_at, ended_at, hangup_cause, duration, billsec)
@@ -160,8 +184,9 @@ returning uuid::text, node_name, profile_name, coalesce(a_leg_uuid::text, ''), c
           coalesce((extract(epoch from created_at) * 1000000)::bigint, 0),
           coalesce((extract(epoch from answered_at) * 1000000)::bigint, 0),
           coalesce((extract(epoch from ended_at) * 1000000)::bigint, 0),
-          hangup_cause, duration, billsec
+          hangup_cause, duration, billsec, )sql" + announce(5) + R"sql(
 )sql";
+}
 
 // Text arrays and the variables come back as netstrings (pg_array.h):
 // libpqxx 6.4's array_parser splits unquoted elements at ';' (and PostgreSQL
@@ -204,4 +229,13 @@ inline std::string find_sql() { return select_calls() + " where c.uuid = $1::uui
 
 inline constexpr const char* kCountSql = "select count(*) from active_calls where ($1 = '' or node_name = $1)";
 
+// Recovery takes the calls over: owner node and epoch of the given calls, and
+// the CSeq safety margin the rebuilt legs use, stored for all of them at once.
+// $1 node_name, $2 owner_epoch, $3 uuids (text[]), $4, $5 fence, $6 margin.
+inline std::string take_over_sql() {
+  return "with c as (update active_calls set node_name = $1, owner_epoch = $2::bigint, updated_at = now()"
+         " where uuid = any($3::uuid[]) and " + fence_ok(4, 5) + " returning uuid)"
+         " update call_legs set local_cseq = least(local_cseq + $6::bigint, 4294967295), updated_at = now()"
+         " where call_uuid in (select uuid from c)";
+}
 }  // namespace sipedge::call_sql

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "store/call_sql.h"
+#include "store/lease_store.h"
 #include "store/error_text.h"
 #include "store/pg_array.h"
 #include "store/callback_guard.h"
@@ -245,40 +246,54 @@ std::string json_string(const std::string& s) {
   return out + "\"";
 }
 
-// Runs one write statement in a transaction (fenced when the store has a
-// fence; the write's notification goes out in the same transaction);
-// answers rejected for data errors and failed for a fenced write, rethrows
-// the rest (the Database answers them through on_error as failed).
+// The fence parameters of one write: cluster, epoch and the announcement
+// payload (all NULL without a fence: tools and benches).
+struct FenceArgs {
+  std::optional<std::string> cluster, epoch, payload;
+  std::int64_t epoch_value = 0;
+  const char* c() const { return cluster ? cluster->c_str() : nullptr; }
+  const char* e() const { return epoch ? epoch->c_str() : nullptr; }
+  const char* p() const { return payload ? payload->c_str() : nullptr; }
+};
+
+// Runs one write statement (one implicit transaction; the statement itself
+// checks sipedge_fence() and announces the change, call_sql.h); answers
+// rejected for data errors and failed for a fenced write, rethrows the rest
+// (the Database answers them through on_error as failed).
 template <typename Publisher, typename Statement>
 void run_write(pqxx::connection& conn, const char* name, const CallStore::WriteCallback& done,
                const Publisher* publisher, const Announcement& announce, Statement statement) {
   CallWriteOutcome result;
-  std::int64_t epoch = 0;
+  FenceArgs fence;
+  if (publisher && publisher->fence) {
+    fence.epoch_value = publisher->fence->epoch();
+    fence.cluster = publisher->fence->cluster();
+    fence.epoch = std::to_string(fence.epoch_value);
+    if (!announce.uuid.empty()) {
+      fence.payload = "{\"cluster\":" + json_string(publisher->fence->cluster()) +
+                      ",\"node\":" + json_string(publisher->node_name) + ",\"uuid\":" + json_string(announce.uuid) +
+                      ",\"operation\":" + json_string(announce.operation) +
+                      ",\"epoch\":" + std::to_string(fence.epoch_value) + "}";
+    }
+  }
   try {
-    pqxx::work txn(conn, name);
-    if (publisher && publisher->fence) epoch = publisher->fence->check(txn);
-    result = statement(txn);
-    if (result.ok() && publisher && publisher->fence && !announce.uuid.empty()) {
-      const std::string payload = "{\"cluster\":" + json_string(publisher->fence->cluster()) +
-                                  ",\"node\":" + json_string(publisher->node_name) +
-                                  ",\"uuid\":" + json_string(announce.uuid) +
-                                  ",\"operation\":" + json_string(announce.operation) +
-                                  ",\"epoch\":" + std::to_string(epoch) + "}";
-      txn.exec_params("select pg_notify('sipedge_recovery', $1)", payload);
-    }
-    if (result.ok()) {
-      txn.commit();
+    if (publisher && publisher->fence && fence.epoch_value <= 0) {
+      result = outcome(CallWriteResult::failed, "fenced: this node holds no lease of cluster " + *fence.cluster);
     } else {
-      txn.abort();
+      pqxx::nontransaction txn(conn, name);
+      result = statement(txn, fence);
     }
-  } catch (const FencedWrite& e) {
-    result = outcome(CallWriteResult::failed, e.what());
   } catch (const pqxx::sql_error& e) {
-    if (!is_data_error(e) || !conn.is_open()) throw;
-    result = outcome(CallWriteResult::rejected, one_line(e.what()));
+    if (e.sqlstate() == kFenceSqlState) {
+      result = outcome(CallWriteResult::failed, "fenced: epoch " + fence.epoch.value_or("0") +
+                                                    " no longer holds the lease of cluster " + fence.cluster.value_or(""));
+    } else {
+      if (!is_data_error(e) || !conn.is_open()) throw;
+      result = outcome(CallWriteResult::rejected, one_line(e.what()));
+    }
   }
   if (result.ok() && publisher && publisher->hook && !announce.uuid.empty())
-    publisher->hook(announce.uuid, announce.operation, epoch);
+    publisher->hook(announce.uuid, announce.operation, fence.epoch_value);
   invoke(done, name, std::move(result));
 }
 
@@ -302,11 +317,11 @@ const char* to_string(CallWriteResult result) {
 
 CallStore::CallStore(Database& db, const WriteFence* fence) : db_(db), publisher_(std::make_shared<Publisher>()) {
   publisher_->fence = fence;
-  db_.prepare(sql::kTakeOver, sql::kTakeOverSql);
+  db_.prepare(sql::kTakeOver, sql::take_over_sql());
   db_.prepare(sql::kSave, sql::save_sql());
   db_.prepare(sql::kUpdateLeg, sql::update_leg_sql());
-  db_.prepare(sql::kSetState, sql::kSetStateSql);
-  db_.prepare(sql::kFinish, sql::kFinishSql);
+  db_.prepare(sql::kSetState, sql::set_state_sql());
+  db_.prepare(sql::kFinish, sql::finish_sql());
   db_.prepare(sql::kList, sql::list_sql());
   db_.prepare(sql::kFind, sql::find_sql());
   db_.prepare(sql::kCount, sql::kCountSql);
@@ -326,13 +341,15 @@ void CallStore::save_confirmed(CallRecord record, WriteCallback done) {
           invoke(done, "save_confirmed", outcome(CallWriteResult::rejected, error));
           return;
         }
-        std::vector<std::string> params = save_params(record);
+        const std::vector<std::string> params = save_params(record);
         run_write(conn, sql::kSave, done, publisher.get(), Announcement{record.uuid, "confirmed"},
-                  [&](pqxx::transaction_base& txn) {
-          // The row carries the epoch its write was fenced with (run_write checked it just now).
-          std::vector<std::string> p = params;
-          if (publisher && publisher->fence) p[2] = std::to_string(publisher->fence->epoch());
-          txn.exec_prepared0(sql::kSave, pqxx::prepare::make_dynamic_params(p));
+                  [&](pqxx::transaction_base& txn, const FenceArgs& fence) {
+          // The row carries the epoch sipedge_fence() returns (call_sql.h save_sql()).
+          std::vector<const char*> args;  // nullptr = SQL NULL (no fence)
+          args.reserve(params.size() + 3);
+          for (const std::string& v : params) args.push_back(v.c_str());
+          for (const char* v : {fence.c(), fence.e(), fence.p()}) args.push_back(v);
+          txn.exec_prepared(sql::kSave, pqxx::prepare::make_dynamic_params(args));
           return outcome(CallWriteResult::committed);
         });
       },
@@ -367,11 +384,11 @@ void CallStore::update_leg(LegUpdate update, WriteCallback done) {
         }
         auto arg = [](const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; };
         run_write(conn, sql::kUpdateLeg, done, publisher.get(), Announcement{update.uuid, "updated"},
-                  [&](pqxx::transaction_base& txn) {
+                  [&](pqxx::transaction_base& txn, const FenceArgs& fence) {
           const auto result = txn.exec_prepared(sql::kUpdateLeg, update.uuid, arg(local_cseq), arg(remote_cseq),
                                                 arg(update.local_sdp), arg(update.remote_sdp),
                                                 arg(update.remote_target), arg(route_set), arg(names), arg(values),
-                                                arg(update.state));
+                                                arg(update.state), fence.c(), fence.e(), fence.p());
           if (result.affected_rows() == 0) return outcome(CallWriteResult::not_found, "no leg " + update.uuid);
           return outcome(CallWriteResult::committed);
         });
@@ -391,8 +408,8 @@ void CallStore::set_state(std::string call_uuid, std::string state, WriteCallbac
           return;
         }
         run_write(conn, sql::kSetState, done, publisher.get(), Announcement{call_uuid, state},
-                  [&](pqxx::transaction_base& txn) {
-          const pqxx::row row = txn.exec_prepared1(sql::kSetState, call_uuid, state);
+                  [&](pqxx::transaction_base& txn, const FenceArgs& fence) {
+          const pqxx::row row = txn.exec_prepared1(sql::kSetState, call_uuid, state, fence.c(), fence.e(), fence.p());
           if (row[0].as<long long>() == 0) return outcome(CallWriteResult::not_found, "no call " + call_uuid);
           return outcome(CallWriteResult::committed);
         });
@@ -410,8 +427,8 @@ void CallStore::finish(std::string call_uuid, std::string hangup_cause, WriteCal
           return;
         }
         run_write(conn, sql::kFinish, done, publisher.get(), Announcement{call_uuid, "finished"},
-                  [&](pqxx::transaction_base& txn) {
-          const pqxx::result result = txn.exec_prepared(sql::kFinish, call_uuid, cause);
+                  [&](pqxx::transaction_base& txn, const FenceArgs& fence) {
+          const pqxx::result result = txn.exec_prepared(sql::kFinish, call_uuid, cause, fence.c(), fence.e(), fence.p());
           if (result.empty()) return outcome(CallWriteResult::not_found, "no call " + call_uuid);
           CallWriteOutcome o = outcome(CallWriteResult::committed);
           o.summary = parse_summary(result[0]);
@@ -422,14 +439,15 @@ void CallStore::finish(std::string call_uuid, std::string hangup_cause, WriteCal
 }
 
 void CallStore::take_over(std::vector<std::string> call_uuids, std::string node_name, std::int64_t epoch,
-                          WriteCallback done) {
+                          std::uint32_t cseq_margin, WriteCallback done) {
   auto on_error = write_failed(done, "take_over");
   db_.submit(
-      [uuids = std::move(call_uuids), node_name = std::move(node_name), epoch, done = std::move(done),
+      [uuids = std::move(call_uuids), node_name = std::move(node_name), epoch, cseq_margin, done = std::move(done),
        publisher = publisher_](pqxx::connection& conn) {
         const std::string array = pg_text_array(uuids);
-        run_write(conn, sql::kTakeOver, done, publisher.get(), Announcement{}, [&](pqxx::transaction_base& txn) {
-          txn.exec_prepared0(sql::kTakeOver, node_name, static_cast<long long>(epoch), array);
+        run_write(conn, sql::kTakeOver, done, publisher.get(), Announcement{}, [&](pqxx::transaction_base& txn, const FenceArgs& fence) {
+          txn.exec_prepared0(sql::kTakeOver, node_name, static_cast<long long>(epoch), array, fence.c(), fence.e(),
+                             static_cast<long long>(cseq_margin));
           return outcome(CallWriteResult::committed);
         });
       },

@@ -166,8 +166,11 @@ class CallStore {
   // One call, or nullopt.
   void find(std::string call_uuid, std::function<void(std::optional<CallRecord>)> on_done,
             Database::ErrorHandler on_error);
-  // Recovery: the calls now belong to `node_name` with `epoch` (fenced).
-  void take_over(std::vector<std::string> call_uuids, std::string node_name, std::int64_t epoch, WriteCallback done);
+  // Recovery: the calls now belong to `node_name` with `epoch` (fenced), and
+  // every leg's local CSeq goes up by `cseq_margin` (the rebuilt legs' margin),
+  // in one statement whatever the number of calls.
+  void take_over(std::vector<std::string> call_uuids, std::string node_name, std::int64_t epoch,
+                 std::uint32_t cseq_margin, WriteCallback done);
   // Active calls (any state) of one node, or of the cluster ("").
   void count(std::string node_name, std::function<void(std::int64_t)> on_done, Database::ErrorHandler on_error);
 

@@ -74,6 +74,8 @@ class CallManager : public InviteHandler {
     std::vector<std::string> recovered_uuids;
   };
   RecoverResult recover(const std::vector<CallRecord>& records);
+  // What recover() adds to each stored local CSeq (the rebuilt legs use it).
+  static std::uint32_t cseq_safety_margin();
 
   // Console (SIP thread).
   std::vector<CallSnapshot> snapshot() const;

@@ -22,6 +22,11 @@ namespace {
 // No request may leave a rebuilt leg with a CSeq the peer has already seen:
 // the stored value is the last one written before sending, plus this margin.
 constexpr std::uint32_t kCseqSafetyMargin = 100;
+}  // namespace
+
+std::uint32_t CallManager::cseq_safety_margin() { return kCseqSafetyMargin; }
+
+namespace {
 
 bool rebuild_leg(nta_agent_t* agent, nta_request_f* callback, Channel& ch, const LegRecord& r) {
   su_home_t home[1] = {SU_HOME_INIT(home)};
@@ -121,18 +126,10 @@ CallManager::RecoverResult CallManager::recover(const std::vector<CallRecord>& r
     call->forks.push_back(std::move(fork));
     calls_[call->uuid] = call;
     arm_session_timer(call);  // a recovered call keeps its session timer (a fresh interval)
-    // The safety margin is in use now: store it, so a node recovering this call
-    // after us starts another margin above and never reuses a CSeq we send.
-    if (services_.calls) {
-      for (Channel* ch : {&call->a, &b}) {
-        LegUpdate u;
-        u.uuid = ch->uuid;
-        u.local_cseq = nta_leg_get_seq(ch->leg);
-        services_.calls->update_leg(std::move(u), [id = call->uuid](CallWriteOutcome o) {
-          if (!o.ok()) spdlog::warn("call {}: recovered CSeq not stored: {}", id, o.error);
-        });
-      }
-    }
+    // The safety margin is in use now: the caller stores it for every
+    // recovered call in one statement (CallStore::take_over, with
+    // cseq_safety_margin()), so a node recovering this call after us starts
+    // another margin above and never reuses a CSeq we send.
     ++result.recovered;
     result.recovered_uuids.push_back(call->uuid);
     ++result.per_profile[record.profile_name];

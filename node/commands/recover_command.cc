@@ -63,7 +63,7 @@ void recover_calls(NodeServices& node, const std::string& profile, Reply reply, 
           if (!result.recovered_uuids.empty()) {
             // The rows are ours now (node, epoch): fenced like every write.
             node.call_store()->take_over(result.recovered_uuids, node.config()->core.switchname, epoch,
-                                         [](CallWriteOutcome o) {
+                                         CallManager::cseq_safety_margin(), [](CallWriteOutcome o) {
                                            if (!o.ok()) spdlog::warn("recovery: calls not taken over: {}", o.error);
                                          });
           }
