@@ -43,10 +43,11 @@ GatewayManager::~GatewayManager() {
 }
 
 std::chrono::milliseconds GatewayManager::spread_delay() {
-  // First REGISTERs of a burst of starts spread over up to 50 ms per gateway
-  // (at most 30 s): 1,000 gateways start at ~33 REGISTERs/s, not all at once.
-  long window = std::min<long>(static_cast<long>(++starting_) * 50, 30000);
-  return std::chrono::milliseconds(random_below(window));
+  // The first REGISTERs of a burst of starts go out 50 ms apart (1,000
+  // gateways at 20 REGISTERs/s, not all at once), wrapping after 30 s, with a
+  // little jitter so that two nodes' bursts do not line up either.
+  long slot = static_cast<long>(starting_++) * 50 % 30000;
+  return std::chrono::milliseconds(slot + random_below(20));
 }
 
 void GatewayManager::profile_started(Profile& profile) {

@@ -291,5 +291,37 @@ TEST_F(GatewayRegisterTest, AnotherNodeContinuesTheRegistrationFromTheRow) {
   EXPECT_EQ(bindings[0].call_id, before.call_id);
 }
 
+TEST_F(GatewayRegisterTest, FirstRegistersOfManyGatewaysAreSpreadOverTime) {
+  KamailioCarrier carrier(carrier_options());
+  start_node({});
+  EventWatch events(node(), "sofia::gateway_state");
+  std::map<std::string, std::string> files;
+  for (int i = 0; i < 10; ++i) {
+    const std::string name = "trunk" + std::to_string(i);
+    files[name] = gateway_xml(name, carrier_params(carrier));
+  }
+  add_gateways(files);
+  ASSERT_TRUE(carrier.wait_for(
+      [](const std::vector<CarrierRequest>& all) {
+        std::set<std::string> call_ids;
+        for (const auto& r : all)
+          if (r.method == "REGISTER") call_ids.insert(r.call_id);
+        return call_ids.size() == 10;
+      },
+      milliseconds(10000)))
+      << carrier.describe();
+  // The first REGISTER of each registration: 50 ms apart, so about 450 ms from first to last.
+  std::map<std::string, double> first;
+  for (const auto& r : registers_of(carrier.requests()))
+    if (!first.count(r.call_id)) first[r.call_id] = r.time;
+  double lo = 1e18, hi = 0;
+  for (const auto& [id, t] : first) {
+    lo = std::min(lo, t);
+    hi = std::max(hi, t);
+  }
+  EXPECT_GE(hi - lo, 0.4) << "10 gateways started their registrations within " << (hi - lo) * 1000 << " ms";
+  EXPECT_LE(hi - lo, 2.0);
+}
+
 }  // namespace
 }  // namespace sipedge::test
