@@ -151,12 +151,21 @@ void Node::start_database() {
     }
   };
   migrate_hook_ = migrate;
+  // A writer paused or cut off inside a transaction holds its fence's lock on
+  // the lease row; the server ends such a transaction after one TTL, so a
+  // takeover never waits longer for it (docs/cluster.md, "Fencing").
+  const long idle_ms = std::max<long>(1000, static_cast<long>(cluster_settings_.lease_ttl.count()));
+  auto session_limits = [idle_ms](pqxx::connection& conn) {
+    pqxx::nontransaction txn(conn);
+    txn.exec("set idle_in_transaction_session_timeout = " + std::to_string(idle_ms));
+  };
   auto fatal = [this](const std::string& message) {
     spdlog::critical("database: {}; the node refuses to run", message);
     exit_code_ = 3;
     io_.stop();
   };
   db_->on_connect(migrate);
+  db_->on_connect(session_limits);
   db_->on_fatal(fatal);
   node_store_ = std::make_unique<NodeStore>(*db_);
   membership_ = std::make_unique<ClusterMembership>(
@@ -167,6 +176,7 @@ void Node::start_database() {
 
   registrar_db_ = std::make_unique<Database>(config_->core.core_db_dsn, "registrar");
   registrar_db_->on_connect(migrate);
+  registrar_db_->on_connect(session_limits);
   registrar_db_->on_fatal(fatal);
   RegistrationStore::Options registration_options;
   registration_options.fence = fence_.get();
@@ -180,6 +190,7 @@ void Node::start_database() {
   gateway_store_ = std::make_unique<GatewayStore>(*db_, fence_.get());
   calls_db_ = std::make_unique<Database>(config_->core.core_db_dsn, "calls");
   calls_db_->on_connect(migrate);
+  calls_db_->on_connect(session_limits);
   calls_db_->on_fatal(fatal);
   call_store_ = std::make_unique<CallStore>(*calls_db_, fence_.get());
   call_store_->publish_to(config_->core.switchname, [this](const std::string& uuid, const std::string& op,
