@@ -68,6 +68,12 @@ struct Relay {
   sip_method_t method = sip_method_unknown;
 };
 
+// The CSeq the next request on `leg` carries: nta's + 1, or 1 on a leg that never sent one.
+std::uint32_t next_cseq(nta_leg_t* leg) {
+  std::uint32_t seq = leg ? nta_leg_get_seq(leg) : 0;
+  return seq == 0 ? 1 : seq + 1;
+}
+
 std::string url_text(url_t const* url) {
   su_home_t home[1] = {SU_HOME_INIT(home)};
   std::string out = str(url_as_string(home, url));
@@ -456,11 +462,27 @@ int CallManager::in_dialog_request(const CallPtr& call, Channel& from, nta_incom
       }
     }
   }
-  if (!sdp.empty()) from.remote_sdp = sdp;
+  std::string content_type = sip->sip_content_type ? str(sip->sip_content_type->c_type) : "";
+  // Only an offer is SDP: an INFO body (dtmf-relay, ...) is relayed, never stored as media.
+  const bool offer = !sdp.empty() && method != sip_method_info &&
+                     (content_type.empty() || iequals(content_type, "application/sdp"));
+  if (offer) {
+    from.remote_sdp = sdp;  // the sender's offer
+    to->local_sdp = sdp;    // what we offer on the other leg
+  }
+  // RFC 3261 12.2.2: re-INVITE and UPDATE refresh the sender's target.
+  bool target_refreshed = false;
+  if ((method == sip_method_invite || method == sip_method_update) && sip->sip_contact && from.leg) {
+    std::string target = url_text(sip->sip_contact->m_url);
+    if (target != from.remote_target) {
+      nta_leg_server_route(from.leg, nullptr, sip->sip_contact);  // keeps the route set, moves the target
+      from.remote_target = target;
+      target_refreshed = true;
+    }
+  }
 
   call->relayed_request = irq;
   call->relayed_from = &from;
-  std::string content_type = sip->sip_content_type ? str(sip->sip_content_type->c_type) : "";
   std::string method_name = sip->sip_request->rq_method_name;
   if (!call->persisted || !services_.calls) {
     if (send_relay(call, from, *to, irq, method, method_name, sdp, content_type)) return 0;
@@ -473,10 +495,13 @@ int CallManager::in_dialog_request(const CallPtr& call, Channel& from, nta_incom
   // request leaves with a new CSeq"). The peer's CSeq on `from` too.
   LegUpdate to_update;
   to_update.uuid = to->uuid;
-  to_update.local_cseq = nta_leg_get_seq(to->leg) + 1;
+  to_update.local_cseq = next_cseq(to->leg);  // send_relay sends exactly this one
+  if (offer) to_update.local_sdp = sdp;
   LegUpdate from_update;
   from_update.uuid = from.uuid;
   from_update.remote_cseq = sip->sip_cseq->cs_seq;
+  if (offer) from_update.remote_sdp = sdp;
+  if (target_refreshed) from_update.remote_target = from.remote_target;
   services_.calls->update_leg(std::move(from_update), [](CallWriteOutcome) {});
   std::weak_ptr<Call> weak = call;
   SipLoop* loop = &loop_;
@@ -515,6 +540,9 @@ bool CallManager::send_relay(const CallPtr& call, Channel& from, Channel& to_leg
   Channel* to = &to_leg;
   auto* relay = new Relay{this, call->uuid, irq, &from, to, method};
   std::string hop = to->next_hop();
+  // A leg that never sent a request has no CSeq yet: nta would pick a
+  // time-based one; we send the one stored before (next_cseq()).
+  const std::string first_cseq = nta_leg_get_seq(to->leg) == 0 ? std::to_string(next_cseq(to->leg)) + " " + method_name : "";
   nta_outgoing_t* orq = nta_outgoing_tcreate(
       to->leg,
       [](nta_outgoing_magic_t* magic, nta_outgoing_t* orq, sip_t const* sip) -> int {
@@ -536,10 +564,6 @@ bool CallManager::send_relay(const CallPtr& call, Channel& from, Channel& to_leg
                                                        reinterpret_cast<url_string_t const*>(sip->sip_contact->m_url),
                                                        SIPTAG_CSEQ(sip->sip_cseq), TAG_END());
             if (ack) nta_outgoing_destroy(ack);
-            if (!body.empty()) {
-              relay->to->remote_sdp = body;
-              relay->from->local_sdp = body;
-            }
             if (sip->sip_contact) {
               nta_leg_client_reroute(relay->to->leg, sip->sip_record_route, sip->sip_contact, 0);
             }
@@ -551,6 +575,17 @@ bool CallManager::send_relay(const CallPtr& call, Channel& from, Channel& to_leg
             self->bus_.publish(std::move(e));
           }
           std::string ctype = sip && sip->sip_content_type ? str(sip->sip_content_type->c_type) : "";
+          // The answer to an offer (re-INVITE or UPDATE): the callee's media on both legs.
+          if ((relay->method == sip_method_invite || relay->method == sip_method_update) && status < 300 &&
+              !body.empty() && (ctype.empty() || iequals(ctype, "application/sdp"))) {
+            relay->to->remote_sdp = body;
+            relay->from->local_sdp = body;
+          }
+          if (relay->method == sip_method_update && status < 300 && sip && sip->sip_contact) {
+            // A 2xx to UPDATE refreshes the target too (RFC 3311 5.2).
+            nta_leg_client_reroute(relay->to->leg, nullptr, sip->sip_contact, 0);
+            self->capture_dialog(*relay->to);
+          }
           char const* phrase = sip && sip->sip_status ? sip->sip_status->st_phrase : nullptr;
           nta_incoming_treply(relay->irq, status, phrase,
                               TAG_IF(status < 300 && relay->method == sip_method_invite,
@@ -585,7 +620,7 @@ bool CallManager::send_relay(const CallPtr& call, Channel& from, Channel& to_leg
       TAG_IF(!sdp.empty(), SIPTAG_CONTENT_TYPE_STR(content_type.empty() ? "application/sdp" : content_type.c_str())),
       TAG_IF(!sdp.empty(), SIPTAG_PAYLOAD_STR(sdp.c_str())),
       TAG_IF(method == sip_method_invite || method == sip_method_update, SIPTAG_CONTACT_STR(to->contact.c_str())),
-      TAG_END());
+      TAG_IF(!first_cseq.empty(), SIPTAG_CSEQ_STR(first_cseq.c_str())), TAG_END());
   if (!orq) {
     delete relay;
     return false;
@@ -634,10 +669,13 @@ void CallManager::hangup(const CallPtr& call, HangupCause cause, Channel* initia
     if (!ch.leg) return;
     auto* d = new Detached{ch.leg};
     std::string hop = ch.next_hop();
+    // A leg that never sent a request: CSeq 1, not nta's time-based start
+    // (the stored local CSeq, 0, stays below every CSeq a recovery would use).
+    const bool first = nta_leg_get_seq(ch.leg) == 0;
     nta_outgoing_t* bye = nta_outgoing_tcreate(ch.leg, detached_response, reinterpret_cast<nta_outgoing_magic_t*>(d),
                                                hop.empty() ? nullptr : URL_STRING_MAKE(hop.c_str()), SIP_METHOD_BYE,
                                                nullptr, TAG_IF(!bye_headers.empty(), SIPTAG_HEADER_STR(bye_headers.c_str())),
-                                               TAG_END());
+                                               TAG_IF(first, SIPTAG_CSEQ_STR("1 BYE")), TAG_END());
     if (!bye) {
       nta_leg_destroy(ch.leg);
       delete d;

@@ -14,6 +14,7 @@
 #include <optional>
 #include <pqxx/pqxx>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -165,17 +166,6 @@ struct Caller {
   std::chrono::seconds timeout{15};
 };
 
-inline SippOptions caller_options(const Caller& c, int node_port) {
-  SippOptions o;
-  o.scenario = c.scenario;
-  o.remote_port = node_port;
-  o.timeout = c.timeout;
-  o.keys = {{"hdr1", c.hdr1}, {"hdr2", c.hdr2}, {"codecs", c.codecs},
-            {"sdp1", c.sdp1}, {"sdp2", c.sdp2}, {"sdp3", c.sdp3}};
-  o.extra_args = {"-s", c.service, "-d", std::to_string(c.pause_ms), "-mp", std::to_string(free_port(true))};
-  return o;
-}
-
 // True once something is bound to UDP 127.0.0.1:port (read from /proc, so the
 // probe itself never takes the port from the SIPp that is starting).
 inline bool udp_port_bound(int port) {
@@ -196,6 +186,51 @@ inline bool udp_port_bound(int port) {
   return false;
 }
 
+// A port for SIPp's -mp: SIPp binds it for audio and port + 2 for video, so
+// the ports after it must be free too (free_port checks only the first; a
+// node's SIP port right above it made the callee's SIPp exit with "Unable to
+// bind video RTP socket").
+inline int free_media_port() {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    int port = free_port(true);
+    if (!udp_port_bound(port + 1) && !udp_port_bound(port + 2) && !udp_port_bound(port + 3)) return port;
+  }
+  throw std::runtime_error("free_media_port: no port with three free ports after it");
+}
+
+inline SippOptions caller_options(const Caller& c, int node_port) {
+  SippOptions o;
+  o.scenario = c.scenario;
+  o.remote_port = node_port;
+  o.timeout = c.timeout;
+  o.keys = {{"hdr1", c.hdr1}, {"hdr2", c.hdr2}, {"codecs", c.codecs},
+            {"sdp1", c.sdp1}, {"sdp2", c.sdp2}, {"sdp3", c.sdp3}};
+  o.extra_args = {"-s", c.service, "-d", std::to_string(c.pause_ms), "-mp", std::to_string(free_media_port())};
+  return o;
+}
+
+
+
+// True once something listens on TCP 127.0.0.1:port (state 0A in /proc/net/tcp):
+// a SIPp UAS run with -t t1 is ready for the node's connection.
+inline bool tcp_port_listening(int port) {
+  char needle[32];
+  std::snprintf(needle, sizeof needle, ":%04X", port);
+  for (const char* file : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(file);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      // "  sl  local_address rem_address   st ..." : local address 2nd field, state 4th.
+      std::istringstream fields(line);
+      std::string sl, local, remote, state;
+      fields >> sl >> local >> remote >> state;
+      if (state == "0A" && local.size() >= 5 && local.compare(local.size() - 5, 5, needle) == 0) return true;
+    }
+  }
+  return false;
+}
+
 // A SIPp UAS (a callee) running in the background on 127.0.0.1:port.
 class Callee {
  public:
@@ -207,10 +242,30 @@ class Callee {
     o.remote_port = node_port;
     o.local_port = port;
     o.timeout = timeout;
-    o.extra_args = {"-d", std::to_string(pause_ms), "-mp", std::to_string(free_port(true))};
+    o.extra_args = {"-d", std::to_string(pause_ms), "-mp", std::to_string(free_media_port())};
     run_ = std::async(std::launch::async, [o] { return run_sipp(o); });
     const auto deadline = Clock::now() + std::chrono::seconds(5);
     while (Clock::now() < deadline && !udp_port_bound(port)) {
+      if (run_.wait_for(milliseconds(0)) == std::future_status::ready) break;  // SIPp already exited
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+  }
+  // The same over `transport` ("u1" UDP, "t1" TCP: SIPp listens on TCP and the
+  // node connects to it, e.g. for a sofia/PROFILE/user@127.0.0.1:port;transport=tcp bridge).
+  Callee(std::string scenario, int port, int node_port, const std::string& transport, int pause_ms = 200,
+         std::chrono::seconds timeout = std::chrono::seconds(15))
+      : port_(port) {
+    SippOptions o;
+    o.scenario = std::move(scenario);
+    o.transport = transport;
+    o.remote_port = node_port;
+    o.local_port = port;
+    o.timeout = timeout;
+    o.extra_args = {"-d", std::to_string(pause_ms), "-mp", std::to_string(free_media_port())};
+    run_ = std::async(std::launch::async, [o] { return run_sipp(o); });
+    const bool tcp = transport == "t1" || transport == "tn";
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    while (Clock::now() < deadline && !(tcp ? tcp_port_listening(port) : udp_port_bound(port))) {
       if (run_.wait_for(milliseconds(0)) == std::future_status::ready) break;  // SIPp already exited
       std::this_thread::sleep_for(milliseconds(20));
     }
