@@ -5,6 +5,8 @@
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
+#include "store/dsn.h"
+
 namespace sipedge {
 
 namespace {
@@ -92,7 +94,8 @@ void RecoveryListener::run() {
   auto backoff = std::chrono::milliseconds(100);
   while (!stopping_) {
     try {
-      pqxx::connection conn(dsn_);
+      // Bounded connect: stop() joins this thread, and a cut-off database must not hold it.
+      pqxx::connection conn(dsn_with_connect_timeout(dsn_, 2));
       Receiver receiver(conn, this, [](RecoveryListener* self, const std::string& p) { self->on_payload(p); });
       backoff = std::chrono::milliseconds(100);
       while (!stopping_) conn.await_notification(0, 200000);
