@@ -247,12 +247,8 @@ int CallManager::on_invite(Profile& profile, nta_incoming_t* irq, sip_t const* s
       if (!gc.context.empty()) v["context"] = gc.context;
       // Sent to our gw+NAME contact: the number is the gateway's extension
       // when one is configured, otherwise the To user (what the carrier called).
-      if (str(ruri->url_user) == "gw+" + gc.name) {
-        bool explicit_extension = false;
-        for (const Param& p : gc.params)
-          if (p.name == "extension") explicit_extension = true;
-        v["destination_number"] = explicit_extension ? gc.extension : v["sip_to_user"];
-      }
+      if (str(ruri->url_user) == "gw+" + gc.name)
+        v["destination_number"] = gc.extension_explicit ? gc.extension : v["sip_to_user"];
       for (const GatewayVariable* var : gc.variables_for("inbound")) v[var->name] = var->value;
       gw->count_call(true);
     }

@@ -1,32 +1,9 @@
 #include "node/calls/gateway_target.h"
 
+#include "node/gateways/proxy_address.h"
+
 namespace sipedge {
 
-namespace {
-
-// "sip:host:port;x" | "host:port" | "[v6]:port" -> host (IPv6 in brackets), port (0 = none).
-void host_and_port(std::string text, std::string& host, int& port) {
-  if (text.rfind("sip:", 0) == 0) text = text.substr(4);
-  if (auto at = text.find('@'); at != std::string::npos) text = text.substr(at + 1);
-  if (auto semi = text.find(';'); semi != std::string::npos) text = text.substr(0, semi);
-  port = 0;
-  if (!text.empty() && text.front() == '[') {
-    auto close = text.find(']');
-    host = text.substr(0, close + 1);
-    if (close != std::string::npos && close + 1 < text.size() && text[close + 1] == ':')
-      port = std::atoi(text.c_str() + close + 2);
-    return;
-  }
-  auto colon = text.rfind(':');
-  if (colon != std::string::npos && text.find(':') == colon) {
-    host = text.substr(0, colon);
-    port = std::atoi(text.c_str() + colon + 1);
-  } else {
-    host = text;
-  }
-}
-
-}  // namespace
 
 DialLeg gateway_target(const DialLeg& leg, const GatewayConfig& gateway, const std::string& contact) {
   DialLeg out = leg;
@@ -39,17 +16,17 @@ DialLeg gateway_target(const DialLeg& leg, const GatewayConfig& gateway, const s
     out.host = leg.host;
     out.port = leg.port;
   } else {
-    host_and_port(gateway.proxy, out.host, out.port);
+    ProxyAddress proxy = parse_proxy_address(gateway.proxy);
+    out.host = proxy.uri_host();
+    out.port = proxy.port;
   }
   if (gateway.register_transport != "udp" && out.transport.empty()) {
     out.transport = gateway.register_transport;
     out.params += (out.params.empty() ? "" : ";") + std::string("transport=") + gateway.register_transport;
   }
   if (!gateway.outbound_proxy.empty()) {
-    std::string host;
-    int port = 0;
-    host_and_port(gateway.outbound_proxy, host, port);
-    out.fs_path = "sip:" + host + (port ? ":" + std::to_string(port) : "") +
+    ProxyAddress hop = parse_proxy_address(gateway.outbound_proxy);
+    out.fs_path = "sip:" + hop.uri_host() + (hop.port ? ":" + std::to_string(hop.port) : "") +
                   (out.transport.empty() ? "" : ";transport=" + out.transport);
   }
   out.to_host = out.to_host.empty() ? out.host + (out.port ? ":" + std::to_string(out.port) : "") : out.to_host;

@@ -18,7 +18,7 @@ std::string retry_suffix(const GatewaySnapshot& g) {
 }  // namespace
 
 std::string format_gateway_row(const GatewaySnapshot& g) {
-  return fmt::format("{:>25}\t{}\t  {:>40}\t{}{}\n", g.profile + "::" + g.name, "gateway", g.data, to_string(g.state),
+  return fmt::format("{:>25}\t{}\t  {:>40}\t{}{}\n", g.profile + "::" + g.name, "gateway", g.to, to_string(g.state),
                      retry_suffix(g));
 }
 

@@ -204,6 +204,7 @@ void apply_defaults(GatewayConfig& gw, std::vector<std::string>& warnings) {
   if (gw.auth_username.empty()) gw.auth_username = gw.username;
   gw.from_domain_explicit = !gw.from_domain.empty();
   if (gw.from_domain.empty()) gw.from_domain = gw.proxy;
+  gw.extension_explicit = !gw.extension.empty();
   if (gw.extension.empty()) gw.extension = gw.username;
 
   const Param* ping = nullptr;

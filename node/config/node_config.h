@@ -78,7 +78,8 @@ struct GatewayConfig {
   std::string auth_username;    // default: username
   std::string from_user;        // default: username
   std::string from_domain;      // default: proxy (mod_sofia's From host); also auto-aleg-full/-domain
-  bool from_domain_explicit = false;  // from-domain was written (mod_sofia then sets sip_invite_domain)
+  bool from_domain_explicit = false;
+  bool extension_explicit = false;  // extension was written (calls to gw+NAME then get it as destination)  // from-domain was written (mod_sofia then sets sip_invite_domain)
   std::string extension;        // default: username
   bool extension_in_contact = false;
   bool caller_id_in_from = false;

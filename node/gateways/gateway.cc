@@ -16,17 +16,6 @@ extern "C" {
 
 namespace sipedge {
 
-std::string host_part(const std::string& proxy) {
-  // "sip:host:port;params" or "host:port" -> "host:port"
-  std::string s = proxy;
-  if (s.rfind("sip:", 0) == 0) s = s.substr(4);
-  else if (s.rfind("sips:", 0) == 0) s = s.substr(5);
-  auto semi = s.find(';');
-  if (semi != std::string::npos) s = s.substr(0, semi);
-  auto at = s.find('@');
-  if (at != std::string::npos) s = s.substr(at + 1);
-  return s;
-}
 
 namespace {
 std::mt19937_64& rng() {
@@ -283,7 +272,6 @@ GatewaySnapshot Gateway::snapshot() const {
   s.last_phrase = last_phrase_;
   s.register_network_ip = network_ip_;
   s.register_network_port = network_port_;
-  s.data = s.to;  // mod_sofia's register_to everywhere
   return s;
 }
 

@@ -18,6 +18,7 @@
 
 #include "node/config/node_config.h"
 #include "node/gateways/gateway_state.h"
+#include "node/gateways/proxy_address.h"
 #include "node/sip/digest_client.h"
 
 extern "C" {
@@ -54,7 +55,6 @@ struct GatewaySnapshot {
   std::string last_phrase;
   std::string register_network_ip;
   int register_network_port = 0;
-  std::string data;  // `sofia status` Data column: sip:username@realm
 };
 
 class Gateway {
@@ -180,6 +180,4 @@ namespace sipedge {
 // Random helpers of the gateway code (gateway.cc).
 long random_below(long bound);               // [0, bound)
 std::string random_token(std::size_t length);  // [0-9a-z]{length}
-// "sip:user@host:port;params" or "host:port" -> "host:port".
-std::string host_part(const std::string& uri);
 }  // namespace sipedge

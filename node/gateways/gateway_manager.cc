@@ -12,19 +12,6 @@ namespace sipedge {
 
 namespace {
 
-// host and port (0 = none written) of a proxy value; IPv6 without brackets.
-std::pair<std::string, int> host_and_port(const std::string& uri) {
-  std::string hp = host_part(uri);
-  if (!hp.empty() && hp.front() == '[') {
-    auto close = hp.find(']');
-    int port = close != std::string::npos && close + 1 < hp.size() && hp[close + 1] == ':'
-                   ? std::atoi(hp.c_str() + close + 2) : 0;
-    return {hp.substr(1, close - 1), port};
-  }
-  auto colon = hp.rfind(':');
-  if (colon != std::string::npos && hp.find(':') == colon) return {hp.substr(0, colon), std::atoi(hp.c_str() + colon + 1)};
-  return {hp, 0};
-}
 
 Event gateway_event(const char* subclass, const std::string& profile, const std::string& name) {
   Event e = Event::custom(subclass);
@@ -242,8 +229,8 @@ Gateway* GatewayManager::match_inbound(const std::string& profile, const std::st
     const GatewayConfig& c = gw->config();
     for (const std::string* p : {&c.proxy, &c.register_proxy, &c.outbound_proxy}) {
       if (p->empty()) continue;
-      auto [host, port] = host_and_port(*p);
-      if (host == source_ip && (port == 0 || port == source_port)) return gw.get();
+      ProxyAddress a = parse_proxy_address(*p);
+      if (a.host == source_ip && (a.port == 0 || a.port == source_port)) return gw.get();
     }
   }
   return nullptr;

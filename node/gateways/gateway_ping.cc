@@ -23,7 +23,7 @@ void Gateway::on_ping_timer() {
     // The previous ping got no answer within a whole interval: a failure.
     // nta still runs it (retransmissions until timer F): send no other one
     // meanwhile; each interval without an answer counts once more.
-    if (!ping_counted_) ping_counted_ = true;
+    ping_counted_ = true;
     handle_ping_result(408);
     return;
   }

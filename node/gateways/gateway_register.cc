@@ -17,27 +17,6 @@ extern "C" {
 
 namespace sipedge {
 
-namespace {
-
-// "host:port" -> host, port (5060 when absent). IPv6 "[::1]:5060" keeps its brackets off.
-void split_host_port(const std::string& hp, std::string& host, int& port) {
-  port = 5060;
-  if (!hp.empty() && hp.front() == '[') {
-    auto close = hp.find(']');
-    host = hp.substr(1, close == std::string::npos ? std::string::npos : close - 1);
-    if (close != std::string::npos && close + 1 < hp.size() && hp[close + 1] == ':') port = std::atoi(hp.c_str() + close + 2);
-    return;
-  }
-  auto colon = hp.rfind(':');
-  if (colon != std::string::npos && hp.find(':') == colon) {
-    host = hp.substr(0, colon);
-    port = std::atoi(hp.c_str() + colon + 1);
-  } else {
-    host = hp;
-  }
-}
-
-}  // namespace
 
 std::string Gateway::request_uri() const {
   const std::string& proxy = config_.register_proxy.empty() ? config_.proxy : config_.register_proxy;
@@ -86,7 +65,9 @@ void Gateway::transmit_register(int expires, std::uint32_t cseq) {
   abandon(register_orq_);
   const std::string ruri = request_uri();
   const std::string hop = next_hop();
-  split_host_port(host_part(hop.empty() ? ruri : hop), network_ip_, network_port_);
+  const ProxyAddress where = parse_proxy_address(hop.empty() ? ruri : hop);
+  network_ip_ = where.host;
+  network_port_ = where.port ? where.port : 5060;
   const std::string from = "<sip:" + config_.from_user + "@" + config_.from_domain + ">;tag=" + from_tag_;
   const std::string to = "<sip:" + config_.username + "@" + host_part(config_.proxy) + ">";
   const std::string contact = "<" + contact_uri() + ">";

@@ -333,6 +333,23 @@ inline long wait_count(const std::string& dsn, const std::string& sql, long want
   }
 }
 
+// Registers `user`@example.com at `node` with Contact sip:user@127.0.0.1:PORT
+// from that port, and returns the port (a callee then listens there).
+inline int register_phone(NodeProcess& node, const std::string& user) {
+  int port = free_port(true);
+  UdpSocket phone(port);
+  RegisterRequest r;
+  r.user = user;
+  r.domain = kDomain;
+  r.call_id = "reg-" + user + "-" + std::to_string(port);
+  r.contacts = {"<sip:" + user + "@127.0.0.1:" + std::to_string(port) + ">"};
+  r.expires = "3600";
+  std::optional<std::string> answer = send_register(phone, node.sip_port(), r);
+  EXPECT_TRUE(answer && status_code(*answer) == 200)
+      << "REGISTER " << user << ": " << (answer ? status_line(*answer) : "no answer") << "\n" << node.log_tail();
+  return port;
+}
+
 // ------------------------------------------------------------- the fixture
 
 class CallTest : public ::testing::Test {
@@ -364,20 +381,7 @@ class CallTest : public ::testing::Test {
 
   // Registers `user`@example.com with Contact sip:user@127.0.0.1:PORT from
   // that port, and returns the port (a callee then listens there).
-  int register_user(const std::string& user) {
-    int port = free_port(true);
-    UdpSocket phone(port);
-    RegisterRequest r;
-    r.user = user;
-    r.domain = kDomain;
-    r.call_id = "reg-" + user + "-" + std::to_string(port);
-    r.contacts = {"<sip:" + user + "@127.0.0.1:" + std::to_string(port) + ">"};
-    r.expires = "3600";
-    std::optional<std::string> answer = send_register(phone, node_port(), r);
-    EXPECT_TRUE(answer && status_code(*answer) == 200)
-        << "REGISTER " << user << ": " << (answer ? status_line(*answer) : "no answer") << "\n" << node_->log_tail();
-    return port;
-  }
+  int register_user(const std::string& user) { return register_phone(*node_, user); }
 
   SippResult call(const Caller& c) { return run_sipp(caller_options(c, node_port())); }
 

@@ -66,20 +66,6 @@ class ClusterPairTest : public ::testing::Test {
     return std::make_unique<NodeProcess>(o);
   }
 
-  int register_at(NodeProcess& n, const std::string& user) {
-    int port = free_port(true);
-    UdpSocket phone(port);
-    RegisterRequest r;
-    r.user = user;
-    r.domain = kDomain;
-    r.call_id = "reg-" + user + "-" + std::to_string(port);
-    r.contacts = {"<sip:" + user + "@127.0.0.1:" + std::to_string(port) + ">"};
-    r.expires = "3600";
-    auto answer = send_register(phone, n.sip_port(), r);
-    EXPECT_TRUE(answer && status_code(*answer) == 200) << (answer ? status_line(*answer) : "no answer");
-    return port;
-  }
-
   std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<NodeProcess> a_, b_;
 };
@@ -119,7 +105,7 @@ TEST_F(ClusterPairTest, StandbyPausesHearsTheActiveAndTakesOver) {
   // A call through the active: recovery_send there, recovery_recv on the standby.
   EventWatch sent(*a_, "sofia::recovery_send");
   EventWatch heard(*b_, "sofia::recovery_recv");
-  int callee_port = register_at(*a_, "1001");
+  int callee_port = register_phone(*a_, "1001");
   {
     Callee callee("call_uas_answer.xml", callee_port, a_->sip_port());
     Caller c;

@@ -125,18 +125,8 @@ TEST_F(GatewayCallTest, OutboundCallAnswersTheCarriersChallengeWithTheGatewayCre
 
 TEST_F(GatewayCallTest, InboundCallFromTheCarrierGetsTheGatewaysContextAndVariables) {
   // The callee of the inbound call: a phone registered as 1001.
-  int phone_port = free_port(true);
-  {
-    UdpSocket phone(phone_port);
-    RegisterRequest r;
-    r.user = "1001";
-    r.domain = kDomain;
-    r.call_id = "reg-1001-" + std::to_string(phone_port);
-    r.contacts = {"<sip:1001@127.0.0.1:" + std::to_string(phone_port) + ">"};
-    r.expires = "3600";
-    auto answer = send_register(phone, node().sip_port(), r);
-    ASSERT_TRUE(answer && status_code(*answer) == 200);
-  }
+  int phone_port = register_phone(node(), "1001");
+  ASSERT_FALSE(::testing::Test::HasFailure());
   ChannelEvents channels(node(), "CHANNEL_CREATE");
   Callee phone("call_uas_answer.xml", phone_port, node().sip_port());
   Caller c;

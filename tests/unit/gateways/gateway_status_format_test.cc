@@ -51,7 +51,7 @@ GatewaySnapshot carrier() {
   g.state = GatewayState::reged;
   g.up = true;
   g.uptime_seconds = 42;
-  g.data = "sip:gwuser@carrier.example";
+  g.to = "sip:gwuser@carrier.example";
   return g;
 }
 
@@ -67,13 +67,13 @@ TEST(GatewayStatusRow, LongValuesAreNotCut) {
   GatewaySnapshot g = carrier();
   g.profile = "a-very-long-profile-name";
   g.name = "and-a-long-gateway-name";
-  g.data = "sip:a-very-long-user-name@a-very-long-carrier-domain.example";
-  EXPECT_EQ(format_gateway_row(g), "a-very-long-profile-name::and-a-long-gateway-name\tgateway\t  " + g.data + "\tREGED\n");
+  g.to = "sip:a-very-long-user-name@a-very-long-carrier-domain.example";
+  EXPECT_EQ(format_gateway_row(g), "a-very-long-profile-name::and-a-long-gateway-name\tgateway\t  " + g.to + "\tREGED\n");
 }
 
 TEST(GatewayStatusRow, RetryCountdownInFailedFailWaitAndTrying) {
   GatewaySnapshot g = carrier();
-  const std::string prefix = right("external::carrier", 25) + "\tgateway\t  " + right(g.data, 40) + "\t";
+  const std::string prefix = right("external::carrier", 25) + "\tgateway\t  " + right(g.to, 40) + "\t";
   g.state = GatewayState::failed;
   g.retry_in_seconds = 5;
   EXPECT_EQ(format_gateway_row(g), prefix + "FAILED (retry: 5s)\n");
