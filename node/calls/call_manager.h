@@ -63,6 +63,7 @@ class CallManager : public InviteHandler {
   ~CallManager() override;
 
   int on_invite(Profile& profile, nta_incoming_t* irq, sip_t const* sip) override;
+  bool on_stray_2xx(nta_agent_t* agent, sip_t const* sip) override;
 
   // Rebuilds confirmed calls from their rows (call_recovery.cc); calls
   // already held here are skipped, failures leave the rows untouched.

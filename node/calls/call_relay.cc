@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "node/calls/call_manager.h"
+#include "node/calls/dialog_ack.h"
 #include "node/gateways/gateway_manager.h"
 #include "node/sip/digest_client.h"
 #include "node/calls/sdp_filter.h"
@@ -151,16 +152,9 @@ int CallManager::on_a_ack_cancel(nta_incoming_magic_t* magic, nta_incoming_t* ir
       a->remote_sdp = answer;
       b.local_sdp = answer;
     }
-    su_home_t home[1] = {SU_HOME_INIT(home)};
-    std::string cseq = std::to_string(call->b_ack_cseq) + " ACK";
-    std::string hop = b.next_hop();
-    nta_outgoing_t* ack = nta_outgoing_tcreate(
-        b.leg, nullptr, nullptr, hop.empty() ? nullptr : URL_STRING_MAKE(hop.c_str()), SIP_METHOD_ACK,
-        URL_STRING_MAKE(call->b_ack_target.c_str()), SIPTAG_CSEQ_STR(cseq.c_str()),
-        TAG_IF(!answer.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
-        TAG_IF(!answer.empty(), SIPTAG_PAYLOAD_STR(answer.c_str())), TAG_END());
-    if (ack) nta_outgoing_destroy(ack);
-    su_home_deinit(home);
+    b.late_ack_cseq = call->b_ack_cseq;
+    b.late_ack_sdp = answer;
+    send_ack(b, call->b_ack_cseq, URL_STRING_MAKE(call->b_ack_target.c_str()), answer);
   }
   nta_incoming_destroy(irq);
   return 0;
@@ -219,6 +213,24 @@ bool CallManager::answer_challenge(const CallPtr& call, Fork& fork, sip_t const*
   return true;
 }
 
+bool CallManager::on_stray_2xx(nta_agent_t* agent, sip_t const* sip) {
+  assert(loop_.in_thread());
+  if (!sip->sip_call_id || !sip->sip_from || !sip->sip_to || !sip->sip_to->a_tag || !sip->sip_contact) return false;
+  // Our requests carry our tag in From, the peer's in To.
+  nta_leg_t* leg = nta_leg_by_dialog(agent, nullptr, sip->sip_call_id, sip->sip_to->a_tag, nullptr,
+                                     sip->sip_from->a_tag, nullptr);
+  if (!leg) return false;
+  auto* channel = reinterpret_cast<Channel*>(nta_leg_magic(leg, &CallManager::on_b_request));
+  if (!channel) channel = reinterpret_cast<Channel*>(nta_leg_magic(leg, &CallManager::on_a_request));
+  if (!channel || channel->leg != leg) return false;
+  // Late offer still waiting for the caller's answer: the ACK goes once it arrives.
+  if (channel->call && channel->call->b_ack_pending && channel->call->b == channel) return false;
+  if (!send_2xx_ack(*channel, sip)) return false;
+  spdlog::debug("call {}: ACKed a retransmitted {} to INVITE (CSeq {})", channel->uuid, sip->sip_status->st_status,
+                sip->sip_cseq->cs_seq);
+  return true;
+}
+
 void CallManager::b_answered(const CallPtr& call, Fork& fork, sip_t const* sip) {
   Channel& b = *fork.channel;
   fork.finished = true;
@@ -235,11 +247,7 @@ void CallManager::b_answered(const CallPtr& call, Fork& fork, sip_t const* sip) 
     call->b_ack_target = url_text(sip->sip_contact->m_url);
   } else if (b.leg && sip->sip_contact) {
     // RFC 3261 13.2.2.4: ACK every 2xx, even one we do not want.
-    std::string hop = b.next_hop();
-    nta_outgoing_t* ack = nta_outgoing_tcreate(b.leg, nullptr, nullptr, hop.empty() ? nullptr : URL_STRING_MAKE(hop.c_str()),
-                                               SIP_METHOD_ACK, reinterpret_cast<url_string_t const*>(sip->sip_contact->m_url),
-                                               SIPTAG_CSEQ(sip->sip_cseq), TAG_END());
-    if (ack) nta_outgoing_destroy(ack);
+    send_2xx_ack(b, sip);
   }
   if (b.outgoing) {
     nta_outgoing_destroy(b.outgoing);
@@ -557,13 +565,7 @@ bool CallManager::send_relay(const CallPtr& call, Channel& from, Channel& to_leg
           call->relayed_from = nullptr;
           std::string body = body_of(sip);
           if (relay->method == sip_method_invite && status < 300 && sip && sip->sip_contact) {
-            std::string hop = relay->to->next_hop();
-            nta_outgoing_t* ack = nta_outgoing_tcreate(relay->to->leg, nullptr, nullptr,
-                                                       hop.empty() ? nullptr : URL_STRING_MAKE(hop.c_str()),
-                                                       SIP_METHOD_ACK,
-                                                       reinterpret_cast<url_string_t const*>(sip->sip_contact->m_url),
-                                                       SIPTAG_CSEQ(sip->sip_cseq), TAG_END());
-            if (ack) nta_outgoing_destroy(ack);
+            send_2xx_ack(*relay->to, sip);
             if (sip->sip_contact) {
               nta_leg_client_reroute(relay->to->leg, sip->sip_record_route, sip->sip_contact, 0);
             }

@@ -81,6 +81,21 @@ int port_value(const Param& param) {
                                      "\" is not a port number (0..65535)");
 }
 
+unsigned milliseconds_value(const Param& param, unsigned max_ms) {
+  const std::string& v = param.value;
+  unsigned long value = 0;
+  bool ok = !v.empty() && v.size() <= 10;
+  for (char c : v) {
+    if (c < '0' || c > '9') ok = false;
+    if (ok) value = value * 10 + static_cast<unsigned long>(c - '0');
+  }
+  if (!ok || value == 0 || value > max_ms) {
+    throw ConfigError(param.where, "param " + param.name + ": \"" + v + "\" is not a number of milliseconds (1.." +
+                                       std::to_string(max_ms) + ")");
+  }
+  return static_cast<unsigned>(value);
+}
+
 std::string ip_value(const Param& param) {
   if (IpAddress::parse(param.value)) {
     const std::string& v = param.value;

@@ -33,6 +33,8 @@ bool bool_value(const Param& param);
 int port_value(const Param& param);
 std::string ip_value(const Param& param);  // an IPv4/IPv6 literal
 std::string non_empty_value(const Param& param);
+// A whole number of milliseconds, 1..max_ms.
+unsigned milliseconds_value(const Param& param, unsigned max_ms);
 // A FreeSWITCH log level name (console, alert, crit, err, warning, notice,
 // info, debug) or its number 0..7; returns the lower-case name.
 std::string log_level_value(const Param& param);

@@ -109,6 +109,17 @@ struct GatewayConfig {
   std::vector<const GatewayVariable*> variables_for(const std::string& direction) const;
 };
 
+// The SIP transaction timers of a profile's nta agent, in milliseconds
+// (mod_sofia's timer-T1, timer-T1X64, timer-T2, timer-T4); 0 = sofia-sip's
+// default (RFC 3261: 500, 64 x T1 = 32000, 4000, 5000).
+struct SipTimers {
+  unsigned t1 = 0;
+  unsigned t1x64 = 0;  // timers B, F, H and J on UDP: transaction timeout and retention
+  unsigned t2 = 0;
+  unsigned t4 = 0;     // timers I and K on UDP
+  bool operator==(const SipTimers&) const = default;
+};
+
 struct ProfileConfig {
   std::string name;
   std::string sip_ip;        // required
@@ -120,6 +131,7 @@ struct ProfileConfig {
   std::vector<std::string> register_acls;  // apply-register-acl, in order (every one must allow)
   std::vector<InboundAcl> inbound_acls;    // apply-inbound-acl, in order
   std::vector<std::string> proxy_acls;     // apply-proxy-acl, in order
+  SipTimers timers;
   std::vector<Param> params; // every <param>, in order, including the above
   std::vector<GatewayConfig> gateways;  // <gateways><gateway> in order; names unique in sofia.conf
   SourceLocation where;

@@ -74,6 +74,9 @@ InboundAcl inbound_acl_value(const Param& param) {
   return acl;
 }
 
+// A transaction timer above an hour is a typo (nta would keep transactions that long).
+constexpr unsigned kMaxSipTimerMs = 3600 * 1000;
+
 ProfileConfig read_profile(const XmlElement& element, std::vector<std::string>& warnings) {
   ProfileConfig profile;
   profile.where = element.where;
@@ -124,6 +127,14 @@ ProfileConfig read_profile(const XmlElement& element, std::vector<std::string>& 
       profile.inbound_acls.push_back(inbound_acl_value(param));
     } else if (iequals(name, "apply-proxy-acl")) {
       profile.proxy_acls.push_back(non_empty_value(param));
+    } else if (iequals(name, "timer-T1")) {
+      profile.timers.t1 = milliseconds_value(param, kMaxSipTimerMs);
+    } else if (iequals(name, "timer-T1X64")) {
+      profile.timers.t1x64 = milliseconds_value(param, kMaxSipTimerMs);
+    } else if (iequals(name, "timer-T2")) {
+      profile.timers.t2 = milliseconds_value(param, kMaxSipTimerMs);
+    } else if (iequals(name, "timer-T4")) {
+      profile.timers.t4 = milliseconds_value(param, kMaxSipTimerMs);
     } else if (!is_known_profile_param(name)) {
       add_warning(warnings, param.where,
                   "unknown param \"" + name + "\" in profile \"" + profile.name + "\"; ignored");

@@ -79,6 +79,7 @@ void Profile::start() {
                             // default (~200 KB) holds about 200 REGISTERs (docs/performance.md).
                             TPTAG_UDP_RMEM(4 * 1024 * 1024), TPTAG_UDP_WMEM(1024 * 1024),
                             TAG_END());
+  if (agent_) set_timers(config_.timers);
   if (!agent_) {
     int err = errno;
     throw std::runtime_error("profile " + config_.name + ": cannot listen on " + bind + ": " +
@@ -131,9 +132,19 @@ std::vector<std::string> Profile::apply(const ProfileConfig& config) {
     config_.sip_port = port;
   }
   if (trace_changed) set_siptrace(config_.sip_trace);
+  if (running()) set_timers(config_.timers);
   if (registrar_) registrar_->apply(config_);
   user_agent_ = param_or(config_, "user-agent-string", "sipedge/" SIPEDGE_VERSION);
   return need_restart;
+}
+
+// timer-T1/T1X64/T2/T4 (mod_sofia): 0 gives nta its RFC 3261 default back,
+// so a rescan that drops the param restores it. Timer D (32 s after a 2xx or
+// final response to our INVITE on UDP) is fixed inside this sofia-sip.
+void Profile::set_timers(const SipTimers& timers) {
+  assert(loop_.in_thread());
+  nta_agent_set_params(agent_, NTATAG_SIP_T1(timers.t1), NTATAG_SIP_T1X64(timers.t1x64), NTATAG_SIP_T2(timers.t2),
+                       NTATAG_SIP_T4(timers.t4), TAG_END());
 }
 
 void Profile::set_siptrace(bool on) {
@@ -180,8 +191,19 @@ int Profile::on_request(nta_leg_magic_t* magic, nta_leg_t*, nta_incoming_t* irq,
   }
 }
 
-int Profile::on_stray_message(nta_agent_magic_t*, nta_agent_t*, msg_t* msg, sip_t*) {
-  // Responses that match no client transaction (RFC 3261 17.1.3: discard).
+int Profile::on_stray_message(nta_agent_magic_t* magic, nta_agent_t* agent, msg_t* msg, sip_t* sip) {
+  // Responses that match no client transaction (RFC 3261 17.1.3: discard),
+  // except a retransmitted 2xx to an INVITE of a call we hold: our ACK was
+  // lost, and ACKs are sent without a transaction (node/calls/dialog_ack.h).
+  auto* self = reinterpret_cast<Profile*>(magic);
+  try {
+    if (self && self->services_.calls && sip && sip->sip_status && sip->sip_status->st_status >= 200 &&
+        sip->sip_status->st_status < 300 && sip->sip_cseq && sip->sip_cseq->cs_method == sip_method_invite) {
+      self->services_.calls->on_stray_2xx(agent, sip);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("profile {}: stray response handler failed: {}", self->config_.name, e.what());
+  }
   msg_destroy(msg);
   return 0;
 }

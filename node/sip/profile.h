@@ -59,6 +59,7 @@ class Profile {
   // Returns the names of changed settings that only take effect on restart.
   std::vector<std::string> apply(const ProfileConfig& config);
   void set_siptrace(bool on);
+  void set_timers(const SipTimers& timers);
 
   const std::string& name() const { return config_.name; }
   const ProfileServices& services() const { return services_; }

@@ -20,6 +20,9 @@ class InviteHandler {
  public:
   virtual ~InviteHandler() = default;
   virtual int on_invite(Profile& profile, nta_incoming_t* irq, sip_t const* sip) = 0;
+  // A 2xx to INVITE that matched no live client transaction (a retransmission
+  // after our ACK): true when it belonged to a call and was ACKed again.
+  virtual bool on_stray_2xx(nta_agent_t* agent, sip_t const* sip) = 0;
 };
 
 struct ProfileServices {

@@ -241,6 +241,50 @@ TEST_F(SofiaConfigTest, BadValuesNameTheParam) {
   }
 }
 
+// mod_sofia's transaction timers (milliseconds); absent = 0 = sofia-sip's RFC 3261 defaults.
+TEST_F(SofiaConfigTest, SipTimers) {
+  dir_.write("sip_profiles/p.xml", R"(<profile name="p">
+  <settings>
+    <param name="sip-ip" value="127.0.0.1"/>
+    <param name="timer-T1" value="250"/>
+    <param name="timer-T1X64" value="16000"/>
+    <param name="timer-t2" value="4000"/>
+    <param name="timer-T4" value="5000"/>
+  </settings>
+</profile>
+)");
+  dir_.write("sip_profiles/q.xml", R"(<profile name="q">
+  <settings>
+    <param name="sip-ip" value="127.0.0.1"/>
+    <param name="sip-port" value="5070"/>
+  </settings>
+</profile>
+)");
+  NodeConfig config = load_node_config(dir_.path());
+  ASSERT_EQ(config.sofia.profiles.size(), 2u);
+  const SipTimers& t = config.sofia.profile("p")->timers;
+  EXPECT_EQ(t.t1, 250u);
+  EXPECT_EQ(t.t1x64, 16000u);
+  EXPECT_EQ(t.t2, 4000u);
+  EXPECT_EQ(t.t4, 5000u);
+  EXPECT_EQ(config.sofia.profile("q")->timers, SipTimers{});
+  EXPECT_TRUE(config.warnings.empty()) << config.warnings.front();
+}
+
+TEST_F(SofiaConfigTest, BadSipTimerNamesFileLineAndParam) {
+  for (const char* value : {"0", "-500", "500ms", "", "3600001", "99999999999"}) {
+    dir_.write("sip_profiles/p.xml", std::string(R"(<profile name="p">
+  <settings>
+    <param name="sip-ip" value="127.0.0.1"/>
+    <param name="timer-T1X64" value=")") + value + R"("/>
+  </settings>
+</profile>
+)");
+    expect_config_error([&] { load_node_config(dir_.path()); }, dir_.file("sip_profiles/p.xml"), 4,
+                        "param timer-T1X64: \"" + std::string(value) + "\" is not a number of milliseconds");
+  }
+}
+
 TEST_F(SofiaConfigTest, DuplicateProfileNamesAreAnError) {
   const char* profile = R"(<profile name="same">
   <settings><param name="sip-ip" value="127.0.0.1"/></settings>
