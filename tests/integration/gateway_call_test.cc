@@ -7,7 +7,12 @@
 //   BYE goes through. Counters of `sofia status gateway`.
 // - inbound: the carrier routes a call from its trusted PSTN side (SIPp UAC)
 //   to the gateway's registered contact (gw+carrier); the node matches the
-//   gateway, uses its context and inbound variables.
+//   gateway, uses its context and inbound variables. (That INVITE carries all
+//   three marks at once: user gw+carrier, ;gw=carrier, and it comes from the
+//   carrier's proxy address.) Then each of the other two marks alone: a
+//   Request-URI with ;gw=carrier (user gwuser) from a SIPp on its own port,
+//   and an INVITE to gwuser from the proxy address:port of a register=false
+//   gateway "trunk" -- and the same INVITE from another port, not matched.
 // - an unknown gateway fails with INVALID_GATEWAY.
 #include "tests/integration/gateway_fixture.h"
 
@@ -75,6 +80,31 @@ class GatewayCallTest : public GatewayTest {
     o.files["gateways/none.xml"] = "<include/>\n";
     o.files["dialplan/default.xml"] = two_context_dialplan();
     return std::make_unique<NodeProcess>(o);
+  }
+
+  // Gateway "trunk": no registration, proxy 127.0.0.1:proxy_port, calls from
+  // it to context from_carrier with the inbound variable trunk_inbound=yes.
+  void add_trunk(int proxy_port) {
+    ParamList params = {{"register", "false"},
+                        {"proxy", "127.0.0.1:" + std::to_string(proxy_port)},
+                        {"context", "from_carrier"}};
+    add_gateways({{"trunk", gateway_xml("trunk", params,
+                                        "      <variable name=\"trunk_inbound\" value=\"yes\" "
+                                        "direction=\"inbound\"/>\n")}});
+    std::string detail = node().api("sofia status gateway trunk");
+    ASSERT_NE(detail.find("127.0.0.1:" + std::to_string(proxy_port)), std::string::npos) << detail;
+  }
+
+  // An INVITE to gwuser (plain Request-URI: no gw+ user, no gw= param)
+  // straight to the node from 127.0.0.1:local_port, answered by the phone
+  // 1001 (scenario call_uac_answer.xml) or rejected (call_uac_reject.xml).
+  SippResult call_gwuser_from(int local_port, const std::string& scenario) {
+    Caller c;
+    c.scenario = scenario;
+    c.service = "gwuser";
+    SippOptions o = caller_options(c, node().sip_port());
+    o.local_port = local_port;
+    return run_sipp(o);
   }
 
   int callee_port_ = 0;
@@ -145,6 +175,96 @@ TEST_F(GatewayCallTest, InboundCallFromTheCarrierGetsTheGatewaysContextAndVariab
   EXPECT_EQ(EventWatch::get(*created, "Caller-Destination-Number"), "gwuser");
   std::string detail = node().api("sofia status gateway carrier");
   EXPECT_NE(detail.find("CallsIN \t1\n"), std::string::npos) << detail;
+}
+
+// (2) A gw=NAME parameter in the Request-URI names the gateway, whatever the
+// user part and the source: the call comes straight from a SIPp on its own
+// port (not the carrier's), to sip:gwuser@node;gw=carrier.
+TEST_F(GatewayCallTest, InboundCallWithTheGwParameterGetsTheGatewaysContextAndVariables) {
+  int phone_port = register_phone(node(), "1001");
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  ChannelEvents channels(node(), "CHANNEL_CREATE");
+  Callee phone("call_uas_answer.xml", phone_port, node().sip_port());
+  TempDir dir("sipedge-gw-param");
+  Caller c;
+  c.service = "gwuser";
+  SippOptions o = caller_options(c, node().sip_port());
+  o.scenario = scenario_with_ruri_params(dir, "call_uac_answer.xml", ";gw=carrier");
+  SippResult caller = run_sipp(o);
+  EXPECT_EQ(caller.exit_code, 0) << caller.describe() << node().log_tail();
+  EXPECT_EQ(phone.result().exit_code, 0) << phone.result().describe();
+
+  auto created = channels.wait("CHANNEL_CREATE", direction_is("inbound"), milliseconds(5000));
+  ASSERT_TRUE(created) << channels.describe_seen();
+  // Only the parameter marks it: user gwuser, source not the carrier.
+  EXPECT_EQ(EventWatch::get(*created, "variable_sip_req_uri"),
+            "sip:gwuser@127.0.0.1:" + std::to_string(node().sip_port()) + ";gw=carrier");
+  EXPECT_NE(EventWatch::get(*created, "variable_sip_network_port"), std::to_string(carrier_->port()));
+  EXPECT_EQ(EventWatch::get(*created, "variable_sip_gateway_name"), "carrier");
+  EXPECT_EQ(EventWatch::get(*created, "variable_carrier_inbound"), "yes");
+  EXPECT_EQ(EventWatch::get(*created, "Caller-Context"), "from_carrier");
+  // Not sent to gw+carrier: the destination stays the Request-URI user.
+  EXPECT_EQ(EventWatch::get(*created, "Caller-Destination-Number"), "gwuser");
+  std::string detail = node().api("sofia status gateway carrier");
+  EXPECT_NE(detail.find("CallsIN \t1\n"), std::string::npos) << detail;
+}
+
+// (3) The source address:port equal to a gateway's proxy names it: "trunk"
+// (register=false, proxy 127.0.0.1:P) sends a plain INVITE to gwuser from P.
+TEST_F(GatewayCallTest, InboundCallFromTheGatewaysProxyAddressGetsItsContextAndVariables) {
+  const int proxy_port = free_port(true);
+  ASSERT_NO_FATAL_FAILURE(add_trunk(proxy_port));
+  int phone_port = register_phone(node(), "1001");
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  ChannelEvents channels(node(), "CHANNEL_CREATE");
+  Callee phone("call_uas_answer.xml", phone_port, node().sip_port());
+  SippResult caller = call_gwuser_from(proxy_port, "call_uac_answer.xml");
+  EXPECT_EQ(caller.exit_code, 0) << caller.describe() << node().log_tail();
+  EXPECT_EQ(phone.result().exit_code, 0) << phone.result().describe();
+
+  auto created = channels.wait("CHANNEL_CREATE", direction_is("inbound"), milliseconds(5000));
+  ASSERT_TRUE(created) << channels.describe_seen();
+  EXPECT_EQ(EventWatch::get(*created, "variable_sip_req_uri"),
+            "sip:gwuser@127.0.0.1:" + std::to_string(node().sip_port()));
+  EXPECT_EQ(EventWatch::get(*created, "variable_sip_network_ip"), "127.0.0.1");
+  EXPECT_EQ(EventWatch::get(*created, "variable_sip_network_port"), std::to_string(proxy_port));
+  EXPECT_EQ(EventWatch::get(*created, "variable_sip_gateway_name"), "trunk");
+  EXPECT_EQ(EventWatch::get(*created, "variable_trunk_inbound"), "yes");
+  EXPECT_EQ(EventWatch::get(*created, "variable_carrier_inbound"), "<absent>");
+  EXPECT_EQ(EventWatch::get(*created, "Caller-Context"), "from_carrier");
+  EXPECT_EQ(EventWatch::get(*created, "Caller-Destination-Number"), "gwuser");
+  std::string detail = node().api("sofia status gateway trunk");
+  EXPECT_NE(detail.find("CallsIN \t1\n"), std::string::npos) << detail;
+}
+
+// (3), negative: the proxy names a port, so the same INVITE from another port
+// of 127.0.0.1 is no gateway's: the profile's context ("default"), where
+// gwuser has no extension -> 404, NO_ROUTE_DESTINATION.
+TEST_F(GatewayCallTest, InboundCallFromAnotherPortOfTheProxyHostIsNotMatched) {
+  const int proxy_port = free_port(true);
+  ASSERT_NO_FATAL_FAILURE(add_trunk(proxy_port));
+  int other_port = free_port(true);
+  while (other_port == proxy_port) other_port = free_port(true);
+  ChannelEvents channels(node(), "CHANNEL_CREATE CHANNEL_HANGUP");
+  SippResult caller = call_gwuser_from(other_port, "call_uac_reject.xml");
+  EXPECT_EQ(caller.exit_code, 0) << caller.describe() << node().log_tail();
+  EXPECT_EQ(invite_finals(sipp_received(caller)), std::vector<int>{404}) << caller.describe();
+
+  auto created = channels.wait("CHANNEL_CREATE", direction_is("inbound"), milliseconds(5000));
+  ASSERT_TRUE(created) << channels.describe_seen();
+  EXPECT_EQ(EventWatch::get(*created, "variable_sip_req_uri"),
+            "sip:gwuser@127.0.0.1:" + std::to_string(node().sip_port()));
+  EXPECT_EQ(EventWatch::get(*created, "variable_sip_network_ip"), "127.0.0.1");
+  EXPECT_EQ(EventWatch::get(*created, "variable_sip_network_port"), std::to_string(other_port));
+  EXPECT_EQ(EventWatch::get(*created, "variable_sip_gateway_name"), "<absent>");
+  EXPECT_EQ(EventWatch::get(*created, "variable_trunk_inbound"), "<absent>");
+  EXPECT_EQ(EventWatch::get(*created, "Caller-Context"), "default");
+  EXPECT_EQ(EventWatch::get(*created, "Caller-Destination-Number"), "gwuser");
+  auto hangup = channels.wait("CHANNEL_HANGUP", direction_is("inbound"), milliseconds(5000));
+  ASSERT_TRUE(hangup) << channels.describe_seen() << node().log_tail();
+  EXPECT_EQ(EventWatch::get(*hangup, "Hangup-Cause"), "NO_ROUTE_DESTINATION");
+  std::string detail = node().api("sofia status gateway trunk");
+  EXPECT_NE(detail.find("CallsIN \t0\n"), std::string::npos) << detail;
 }
 
 TEST_F(GatewayCallTest, UnknownGatewayFailsWithInvalidGateway) {

@@ -3,18 +3,22 @@
 // whose profile "internal" includes its gateways from gateways/*.xml (so a
 // test can add or remove one and `rescan`), Debian's Kamailio as the upstream
 // carrier (tests/support/kamailio_carrier.h), sofia::gateway_* events from
-// the event socket and the gateways row read back by SQL.
+// the event socket, the gateways row read back by SQL, and SIPp scenarios
+// whose INVITE Request-URI carries extra parameters (;gw=NAME).
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
+#include <stdexcept>
 
 #include <pqxx/pqxx>
 
 #include "tests/integration/call_fixture.h"
 #include "tests/support/kamailio_carrier.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_env.h"
 
 namespace sipedge::test::gateways {
 
@@ -27,6 +31,20 @@ inline std::string gateway_xml(const std::string& name, const ParamList& params,
   if (!variables.empty()) out += "    <variables>\n" + variables + "    </variables>\n";
   out += "  </gateway>\n</include>\n";
   return out;
+}
+
+// A copy of the SIPp scenario `base` (tests/sipp/) whose INVITE Request-URI
+// ends in `uri_params` (e.g. ";gw=carrier"), written into `dir`; returns its
+// path for SippOptions::scenario. Only the request line changes: To, ACK and
+// BYE stay as in `base`. Throws if `base` has no such request line.
+inline std::string scenario_with_ruri_params(const TempDir& dir, const std::string& base,
+                                             const std::string& uri_params) {
+  std::string text = read_file(sipp_scenario(base));
+  const std::string uri = "INVITE sip:[service]@[remote_ip]:[remote_port]";
+  std::size_t at = text.find(uri + " SIP/2.0");
+  if (at == std::string::npos) throw std::runtime_error(base + ": no \"" + uri + " SIP/2.0\" line");
+  text.insert(at + uri.size(), uri_params);
+  return dir.write(base, text);
 }
 
 struct GatewayRow {
