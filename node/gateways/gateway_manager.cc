@@ -218,10 +218,18 @@ std::vector<std::string> GatewayManager::names(const std::string& profile, std::
 
 Gateway* GatewayManager::match_inbound(const std::string& profile, const std::string& ruri_user,
                                        const std::string& gw_param, const std::string& source_ip, int source_port) {
-  for (auto& [name, gw] : gateways_) {
-    if (gw->config().profile != profile || gw->killed()) continue;
-    if (!gw_param.empty() && gw_param == name) return gw.get();
-    if (!ruri_user.empty() && ruri_user == gw->contact_user() && ruri_user == "gw+" + name) return gw.get();
+  // As mod_sofia: the gw+NAME user first, then a gw=NAME parameter, then the source address.
+  auto usable = [&](const std::string& name) -> Gateway* {
+    auto it = gateways_.find(name);
+    if (it == gateways_.end() || it->second->config().profile != profile || it->second->killed()) return nullptr;
+    return it->second.get();
+  };
+  if (ruri_user.rfind("gw+", 0) == 0) {
+    Gateway* gw = usable(ruri_user.substr(3));
+    if (gw && ruri_user == gw->contact_user()) return gw;
+  }
+  if (!gw_param.empty()) {
+    if (Gateway* gw = usable(gw_param)) return gw;
   }
   if (source_ip.empty()) return nullptr;
   for (auto& [name, gw] : gateways_) {

@@ -209,6 +209,26 @@ TEST_F(GatewayCallTest, InboundCallWithTheGwParameterGetsTheGatewaysContextAndVa
   EXPECT_NE(detail.find("CallsIN \t1\n"), std::string::npos) << detail;
 }
 
+// Both names in one INVITE (user gw+trunk, parameter gw=carrier): the
+// gw+NAME user wins, as in mod_sofia (the parameter is only looked at when
+// the user names no gateway).
+TEST_F(GatewayCallTest, GwPlusUserWinsOverTheGwParameter) {
+  ASSERT_NO_FATAL_FAILURE(add_trunk(free_port(true)));
+  ChannelEvents channels(node(), "CHANNEL_CREATE");
+  TempDir dir("sipedge-gw-both");
+  Caller c;
+  c.scenario = "call_uac_reject.xml";  // nobody answers 1001 here: the call fails after it is created
+  c.service = "gw+trunk";
+  SippOptions o = caller_options(c, node().sip_port());
+  o.scenario = scenario_with_ruri_params(dir, "call_uac_reject.xml", ";gw=carrier");
+  SippResult caller = run_sipp(o);
+  auto created = channels.wait("CHANNEL_CREATE", direction_is("inbound"), milliseconds(5000));
+  ASSERT_TRUE(created) << channels.describe_seen() << caller.describe();
+  EXPECT_EQ(EventWatch::get(*created, "variable_sip_gateway_name"), "trunk");
+  EXPECT_EQ(EventWatch::get(*created, "variable_trunk_inbound"), "yes");
+  EXPECT_EQ(EventWatch::get(*created, "variable_carrier_inbound"), "<absent>");
+}
+
 // (3) The source address:port equal to a gateway's proxy names it: "trunk"
 // (register=false, proxy 127.0.0.1:P) sends a plain INVITE to gwuser from P.
 TEST_F(GatewayCallTest, InboundCallFromTheGatewaysProxyAddressGetsItsContextAndVariables) {
