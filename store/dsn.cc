@@ -10,11 +10,11 @@ bool is_uri(const std::string& dsn) {
 
 }  // namespace
 
-std::string dsn_with_connect_timeout(const std::string& dsn, int seconds) {
-  if (dsn.find("connect_timeout") != std::string::npos) {
+std::string dsn_with_option(const std::string& dsn, const std::string& key, const std::string& value) {
+  if (dsn.find(key) != std::string::npos) {
     return dsn;  // the operator's choice wins
   }
-  const std::string option = "connect_timeout=" + std::to_string(seconds);
+  const std::string option = key + "=" + value;
   if (is_uri(dsn)) {
     return dsn + (dsn.find('?') == std::string::npos ? "?" : "&") + option;
   }
@@ -22,6 +22,10 @@ std::string dsn_with_connect_timeout(const std::string& dsn, int seconds) {
     return option;  // empty: libpq takes everything else from PG* env vars
   }
   return dsn + " " + option;
+}
+
+std::string dsn_with_connect_timeout(const std::string& dsn, int seconds) {
+  return dsn_with_option(dsn, "connect_timeout", std::to_string(seconds));
 }
 
 }  // namespace sipedge

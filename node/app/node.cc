@@ -1,4 +1,5 @@
 #include "node/app/node.h"
+#include "store/dsn.h"
 
 #include <unistd.h>
 
@@ -80,6 +81,12 @@ Node::Node(NodeConfig config, NodeOptions options)
       fallback_nonce_key_(random_uuid() + random_uuid()) {
   bus_ = std::make_unique<EventBus>(NodeIdentity{config_->core.switchname, host_name(), core_uuid_});
   cluster_settings_ = cluster_settings(config_->core);  // ConfigError: exit 2 in main
+  // A database host that stops acknowledging (cut off, not closed) must not
+  // hold a worker on TCP retransmissions for many minutes: libpq's
+  // tcp_user_timeout ends such a connection after about one lease TTL (the
+  // lease keeper demotes on its own clock anyway). An operator's value wins.
+  db_dsn_ = dsn_with_option(config_->core.core_db_dsn, "tcp_user_timeout",
+                            std::to_string(std::max<long>(1000, static_cast<long>(cluster_settings_.lease_ttl.count()))));
   fence_ = std::make_unique<WriteFence>(cluster_settings_.cluster_name);
   sip_loop_ = std::make_unique<SipLoop>();
   // Profiles get their services when the database side exists (start_profiles).
@@ -137,7 +144,7 @@ bool Node::set_console_loglevel(const std::string& level) {
 std::string Node::console_loglevel() const { return log_level_name(spdlog::default_logger()->level()); }
 
 void Node::start_database() {
-  db_ = std::make_unique<Database>(config_->core.core_db_dsn, "core");
+  db_ = std::make_unique<Database>(db_dsn_, "core");
   std::vector<Migration> migrations = load_migrations(options_.migrations_dir);
   // Migrations run on every (re)connect of every connection, before any other
   // job (idempotent under the advisory lock): a database that came back empty
@@ -174,7 +181,7 @@ void Node::start_database() {
   db_->start();
   membership_->start();
 
-  registrar_db_ = std::make_unique<Database>(config_->core.core_db_dsn, "registrar");
+  registrar_db_ = std::make_unique<Database>(db_dsn_, "registrar");
   registrar_db_->on_connect(migrate);
   registrar_db_->on_connect(session_limits);
   registrar_db_->on_fatal(fatal);
@@ -188,7 +195,7 @@ void Node::start_database() {
 
   directory_ = std::make_unique<DirectoryStore>(*db_);
   gateway_store_ = std::make_unique<GatewayStore>(*db_, fence_.get());
-  calls_db_ = std::make_unique<Database>(config_->core.core_db_dsn, "calls");
+  calls_db_ = std::make_unique<Database>(db_dsn_, "calls");
   calls_db_->on_connect(migrate);
   calls_db_->on_connect(session_limits);
   calls_db_->on_fatal(fatal);
@@ -279,7 +286,7 @@ int Node::run() {
   redirect_sofia_log_to_spdlog();
   // The role exists (standby, not started) before anything reads its flag.
   role_ = std::make_unique<ClusterRole>(
-      cluster_settings_, config.core.switchname, core_uuid_, config.core.core_db_dsn, *fence_,
+      cluster_settings_, config.core.switchname, core_uuid_, db_dsn_, *fence_,
       ClusterRole::Callbacks{
           [this](std::int64_t epoch, const std::string& previous, std::chrono::steady_clock::time_point at) {
             on_promoted(epoch, previous, at);
@@ -320,7 +327,7 @@ int Node::run() {
 
 void Node::start_cluster_role() {
   role_->database().on_connect(migrate_hook_);
-  recovery_listener_ = std::make_unique<RecoveryListener>(config_->core.core_db_dsn, cluster_settings_.cluster_name,
+  recovery_listener_ = std::make_unique<RecoveryListener>(db_dsn_, cluster_settings_.cluster_name,
                                                           config_->core.switchname, *bus_, role_->accepting_flag());
   recovery_listener_->start();
   role_->start();

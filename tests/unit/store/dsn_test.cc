@@ -28,5 +28,14 @@ TEST(DsnTest, EmptyStringBecomesJustTheTimeout) {
   EXPECT_EQ(dsn_with_connect_timeout("  ", 5), "connect_timeout=5");
 }
 
+TEST(DsnTest, AddsAnyOptionUnlessNamed) {
+  EXPECT_EQ(dsn_with_option("host=db", "tcp_user_timeout", "1000"), "host=db tcp_user_timeout=1000");
+  EXPECT_EQ(dsn_with_option("host=db tcp_user_timeout=300", "tcp_user_timeout", "1000"), "host=db tcp_user_timeout=300");
+  EXPECT_EQ(dsn_with_option("postgresql://db/x", "tcp_user_timeout", "1000"), "postgresql://db/x?tcp_user_timeout=1000");
+  EXPECT_EQ(dsn_with_option("postgresql://db/x?sslmode=disable", "tcp_user_timeout", "2000"),
+            "postgresql://db/x?sslmode=disable&tcp_user_timeout=2000");
+  EXPECT_EQ(dsn_with_option("", "tcp_user_timeout", "1000"), "tcp_user_timeout=1000");
+}
+
 }  // namespace
 }  // namespace sipedge
