@@ -101,7 +101,7 @@ class CallManager : public InviteHandler {
                      std::function<void(std::vector<DialLeg>, HangupCause)> done);
   void send_invite(const CallPtr& call, const DialLeg& target);
   nta_outgoing_t* send_fork_invite(Fork& fork, const std::string& authorization);
-  bool answer_challenge(const CallPtr& call, Fork& fork, sip_t const* sip, int status);
+  bool answer_challenge(const CallPtr& call, Fork& fork, nta_outgoing_t* orq, sip_t const* sip, int status);
   void arm_session_timer(const CallPtr& call);
   void group_failed(const CallPtr& call);
   // call_relay.cc

@@ -7,6 +7,7 @@
 
 #include "node/calls/call_manager.h"
 #include "node/calls/dialog_ack.h"
+#include "node/gateways/gateway_auth.h"
 #include "node/gateways/gateway_manager.h"
 #include "node/sip/digest_client.h"
 #include "node/calls/sdp_filter.h"
@@ -186,7 +187,7 @@ int CallManager::on_b_invite_response(nta_outgoing_magic_t* magic, nta_outgoing_
   }
   if (status < 300 && sip) {
     self->b_answered(call, *fork, sip);
-  } else if ((status == 401 || status == 407) && sip && self->answer_challenge(call, *fork, sip, status)) {
+  } else if ((status == 401 || status == 407) && sip && self->answer_challenge(call, *fork, orq, sip, status)) {
     nta_outgoing_destroy(orq);  // the INVITE went again, with credentials
   } else {
     self->b_failed(call, *fork, status);
@@ -195,13 +196,35 @@ int CallManager::on_b_invite_response(nta_outgoing_magic_t* magic, nta_outgoing_
 }
 
 // A 401/407 from the callee answered once with sip_auth_username/password
-// (reference §5), with sofia-sip's client digest (auth_client.h).
-bool CallManager::answer_challenge(const CallPtr& call, Fork& fork, sip_t const* sip, int status) {
+// (reference §5), with sofia-sip's client digest (auth_client.h). Without
+// them, a call through a gateway answers with the gateway's credentials when
+// the challenge comes from the gateway (mod_sofia; node/gateways/gateway_auth.h).
+bool CallManager::answer_challenge(const CallPtr& call, Fork& fork, nta_outgoing_t* orq, sip_t const* sip,
+                                   int status) {
   Channel& b = *fork.channel;
+  if (fork.auth_tried || call->ending || call->answered) return false;
   // The B leg's own variables: {sip_auth_username=..,sip_auth_password=..} or exported ones.
   std::string user = b.var("sip_auth_username");
   std::string pass = b.var("sip_auth_password");
-  if (fork.auth_tried || user.empty() || call->ending || call->answered) return false;
+  const std::string gateway_name = b.var("sip_gateway_name");
+  if (user.empty() && pass.empty() && !gateway_name.empty() && services_.gateways) {
+    if (Gateway* gw = services_.gateways->find(gateway_name)) {
+      const GatewayConfig& config = gw->config();
+      GatewayCredentials credentials = gateway_credentials(config);
+      Profile* profile = services_.find_profile ? services_.find_profile(config.profile) : nullptr;
+      const AclMatcher* acl = profile ? profile->services().acl.get() : nullptr;
+      const std::string source = response_source_ip(orq);
+      if (credentials.usable() && legitimate_challenger(config, source, request_destination_ip(orq), acl)) {
+        user = credentials.username;
+        pass = credentials.password;
+      } else if (credentials.usable()) {
+        spdlog::warn("call {}: {} challenge from {} is not from gateway {} (gw-auth-acl or proxy address): not answered",
+                     call->uuid, status, source.empty() ? "an unknown address" : source, gateway_name);
+        bus_.publish(invalid_digest_request_event(config, DigestClient::realm(sip, status)));
+      }
+    }
+  }
+  if (user.empty()) return false;
   fork.auth_tried = true;
   DigestClient digest;
   std::string authorization;

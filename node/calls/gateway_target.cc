@@ -37,10 +37,8 @@ DialLeg gateway_target(const DialLeg& leg, const GatewayConfig& gateway, const s
   out.contact = contact;
   // The gateway's outbound variables, unless the dial string set them.
   for (const GatewayVariable* v : gateway.variables_for("outbound")) out.vars.emplace(v->name, v->value);
-  if (!gateway.password.empty() || !gateway.auth_username.empty()) {
-    out.vars.emplace("sip_auth_username", gateway.auth_username.empty() ? gateway.username : gateway.auth_username);
-    out.vars.emplace("sip_auth_password", gateway.password);
-  }
+  // The gateway's credentials are not channel variables: they answer a
+  // challenge only when it comes from the gateway (node/gateways/gateway_auth.h).
   out.vars["sip_gateway_name"] = gateway.name;
   return out;
 }

@@ -84,6 +84,14 @@ void check_acl_references(const NodeConfig& config) {
       check_acl(acls, inbound.acl, inbound.where,
                 "profile \"" + profile.name + "\" apply-inbound-acl");
     }
+    for (const GatewayConfig& gateway : profile.gateways) {
+      if (gateway.gw_auth_acl.empty()) continue;
+      const Param* param = nullptr;
+      for (const Param& p : gateway.params)
+        if (iequals(p.name, "gw-auth-acl")) param = &p;
+      check_acl(acls, gateway.gw_auth_acl, param ? param->where : gateway.where,
+                "gateway \"" + gateway.name + "\" gw-auth-acl");
+    }
   }
 }
 

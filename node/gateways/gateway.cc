@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "node/gateways/gateway_manager.h"
+#include "node/sip/profile.h"
 #include "store/gateway_store.h"
 
 extern "C" {
@@ -298,6 +299,12 @@ GatewayRecord Gateway::record() const {
   r.register_network_ip = network_ip_;
   r.register_network_port = network_port_;
   return r;
+}
+
+const AclMatcher* Gateway::acl() const {
+  const auto& find = manager_.services().find_profile;
+  Profile* profile = find ? find(config_.profile) : nullptr;
+  return profile ? profile->services().acl.get() : nullptr;
 }
 
 }  // namespace sipedge

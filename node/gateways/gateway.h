@@ -28,6 +28,7 @@ extern "C" {
 
 namespace sipedge {
 
+class AclMatcher;
 class GatewayManager;
 struct GatewayRecord;
 
@@ -97,6 +98,8 @@ class Gateway {
 
  private:
   friend class GatewayManager;
+  // The ACLs of the gateway's profile (gw-auth-acl), null when it is not running.
+  const AclMatcher* acl() const;
   // gateway.cc
   void set_state(GatewayState state, int code = 0, const std::string& phrase = "", bool persist = true);
   // Arms one of the three timers (register_timer_, timeout_timer_, ping_timer_);
@@ -130,6 +133,8 @@ class Gateway {
   GatewayConfig config_;
   std::uint64_t id_;
   nta_agent_t* agent_ = nullptr;
+  // Where the last 401/407 to our REGISTER came from, and where that REGISTER went.
+  std::string challenger_ip_, register_sent_to_ip_;
   std::string sip_host_;  // our address in Contact (ext-sip-ip or sip-ip; IPv6 in [])
   int sip_port_ = 0;
 

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "node/gateways/gateway.h"
+#include "node/gateways/gateway_auth.h"
 #include "node/gateways/gateway_manager.h"
 
 extern "C" {
@@ -105,6 +106,10 @@ int Gateway::on_register_response(nta_outgoing_magic_t* magic, nta_outgoing_t* o
   std::string phrase = sip && sip->sip_status && sip->sip_status->st_phrase ? sip->sip_status->st_phrase
                                                                            : sip_status_phrase(status);
   self->cancel(self->timeout_timer_);
+  if (status == 401 || status == 407) {
+    self->challenger_ip_ = response_source_ip(orq);
+    self->register_sent_to_ip_ = request_destination_ip(orq);
+  }
   self->handle_register_response(status, phrase.c_str(), sip);
   // handle_register_response may have sent a new REGISTER (a new orq) or the
   // manager may drop a killed gateway later; this transaction is done.
@@ -136,9 +141,17 @@ void Gateway::handle_register_response(int status, const char* phrase, sip_t con
     return;
   }
   if ((status == 401 || status == 407) && !local) {
+    // Our credentials answer the gateway only (gw-auth-acl, else its proxy address).
+    const bool from_gateway = legitimate_challenger(config_, challenger_ip_, register_sent_to_ip_, acl());
+    if (!from_gateway) {
+      spdlog::warn("gateway {}: {} challenge from {} is not from the gateway (gw-auth-acl or proxy address): "
+                   "not answered",
+                   name(), status, challenger_ip_.empty() ? "an unknown address" : challenger_ip_);
+      manager_.bus().publish(invalid_digest_request_event(config_, DigestClient::realm(sip, status)));
+    }
     // Answer the challenge: once, or once more when our nonce went stale.
     bool stale = DigestClient::stale(sip, status);
-    if ((challenges_ == 0 || (stale && challenges_ < 3)) &&
+    if (from_gateway && (challenges_ == 0 || (stale && challenges_ < 3)) &&
         digest_.challenge(sip, status, config_.auth_username, config_.password)) {
       ++challenges_;
       ++cseq_;

@@ -33,6 +33,15 @@ bool DigestClient::challenge(sip_t const* response, int status, const std::strin
   return auc_all_credentials(&client_, "Digest", nullptr, user.c_str(), password.c_str()) > 0;
 }
 
+std::string DigestClient::realm(sip_t const* response, int status) {
+  msg_auth_t const* ch = challenge_of(response, status);
+  char const* v = ch ? msg_params_find(ch->au_params, "realm=") : nullptr;
+  if (!v) return "";
+  std::string r(v);
+  if (r.size() >= 2 && r.front() == '"' && r.back() == '"') r = r.substr(1, r.size() - 2);
+  return r;
+}
+
 bool DigestClient::stale(sip_t const* response, int status) {
   for (msg_auth_t const* ch = challenge_of(response, status); ch; ch = ch->au_next) {
     char const* v = msg_params_find(ch->au_params, "stale=");

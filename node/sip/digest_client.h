@@ -27,6 +27,8 @@ class DigestClient {
   // True when the response's challenge says stale=true (our nonce expired,
   // the credentials were right).
   static bool stale(sip_t const* response, int status);
+  // The realm of the response's first challenge, unquoted ("" when none).
+  static std::string realm(sip_t const* response, int status);
   bool has_credentials() const { return client_ != nullptr; }
   // "Authorization: Digest ...\r\n" (or Proxy-Authorization) for the request;
   // "" when there is nothing to answer with. Each call counts nc up.

@@ -29,6 +29,11 @@ std::string two_context_dialplan() {
          "        <action application=\"bridge\" data=\"sofia/gateway/carrier/$1\"/>\n"
          "      </condition>\n"
          "    </extension>\n"
+         "    <extension name=\"fenced\">\n"
+         "      <condition field=\"destination_number\" expression=\"^7(\\d+)$\">\n"
+         "        <action application=\"bridge\" data=\"sofia/gateway/fenced/$1\"/>\n"
+         "      </condition>\n"
+         "    </extension>\n"
          "    <extension name=\"bad\">\n"
          "      <condition field=\"destination_number\" expression=\"^8(\\d+)$\">\n"
          "        <action application=\"bridge\" data=\"sofia/gateway/nosuch/$1\"/>\n"
@@ -207,6 +212,35 @@ TEST_F(GatewayCallTest, InboundCallWithTheGwParameterGetsTheGatewaysContextAndVa
   EXPECT_EQ(EventWatch::get(*created, "Caller-Destination-Number"), "gwuser");
   std::string detail = node().api("sofia status gateway carrier");
   EXPECT_NE(detail.find("CallsIN \t1\n"), std::string::npos) << detail;
+}
+
+// gw-auth-acl without the carrier's address (rfc1918.auto; the carrier is on
+// 127.0.0.1): the carrier's 407 to a call through gateway "fenced" is not
+// answered with the gateway's credentials — no INVITE with credentials reaches
+// the carrier, sofia::gateway_invalid_digest_req names the gateway, the caller
+// gets a failure.
+TEST_F(GatewayCallTest, ChallengeFromOutsideGwAuthAclIsNotAnswered) {
+  EventWatch digest(node(), "sofia::gateway_invalid_digest_req");
+  ParamList params = {{"register", "false"}, {"username", "gwuser"}, {"password", "gwsecret"},
+                      {"proxy", carrier_->address()}, {"gw-auth-acl", "rfc1918.auto"}};
+  add_gateways({{"fenced", gateway_xml("fenced", params)}});
+  Caller c;
+  c.scenario = "call_uac_reject.xml";
+  c.service = "75551234";
+  SippResult caller = run_sipp(caller_options(c, node().sip_port()));
+  EXPECT_EQ(caller.exit_code, 0) << caller.describe() << node().log_tail();
+  auto finals = invite_finals(sipp_received(caller));
+  ASSERT_EQ(finals.size(), 1u) << caller.describe();
+  EXPECT_GE(finals[0], 400);
+
+  auto refused = digest.wait("sofia::gateway_invalid_digest_req", nullptr, milliseconds(5000));
+  ASSERT_TRUE(refused) << node().log_tail();
+  EXPECT_EQ(EventWatch::get(*refused, "Gateway"), "fenced");
+  EXPECT_EQ(EventWatch::get(*refused, "realm"), carrier_->realm());
+  auto invites = carrier_->requests("INVITE");
+  ASSERT_FALSE(invites.empty()) << carrier_->describe();
+  for (const auto& r : invites)
+    if (r.request_uri.rfind("sip:5551234@", 0) == 0) EXPECT_FALSE(r.has_credentials) << r.describe();
 }
 
 // Both names in one INVITE (user gw+trunk, parameter gw=carrier): the

@@ -112,6 +112,39 @@ TEST_F(GatewayRegisterTest, RegistersWithDigestRefreshesBeforeExpiryAndShowsInSt
   EXPECT_EQ(node().api("sofia profile internal gwlist down"), "-ERR no reply\n");
 }
 
+// gw-auth-acl decides whose challenge gets the gateway's credentials (mod_sofia):
+// an ACL without the carrier's address (rfc1918.auto; the carrier is on
+// 127.0.0.1) leaves its 401 unanswered — FAILED, sofia::gateway_invalid_digest_req,
+// no REGISTER with credentials ever reaches the carrier; an ACL with it
+// (loopback.auto) registers.
+TEST_F(GatewayRegisterTest, GwAuthAclDecidesWhoseChallengeIsAnswered) {
+  KamailioCarrier carrier(carrier_options());
+  start_node({});
+  EventWatch events(node(), "sofia::gateway_state sofia::gateway_invalid_digest_req sofia::gateway_delete");
+  add_gateways({{"carrier", gateway_xml("carrier", carrier_params(carrier, {{"gw-auth-acl", "rfc1918.auto"}}))}});
+
+  auto refused = events.wait("sofia::gateway_invalid_digest_req", nullptr, milliseconds(10000));
+  ASSERT_TRUE(refused) << node().log_tail() << carrier.describe();
+  EXPECT_EQ(EventWatch::get(*refused, "Gateway"), "carrier");
+  EXPECT_EQ(EventWatch::get(*refused, "profile-name"), "internal");
+  EXPECT_EQ(EventWatch::get(*refused, "realm"), carrier.realm());
+  auto failed = events.wait("sofia::gateway_state", gateway_state_is("carrier", "FAILED"), milliseconds(5000));
+  ASSERT_TRUE(failed) << node().log_tail();
+  EXPECT_EQ(EventWatch::get(*failed, "Status"), "401");
+  auto regs = registers_of(carrier.requests());
+  ASSERT_FALSE(regs.empty());
+  for (const auto& r : regs) EXPECT_FALSE(r.has_credentials) << "credentials went to a challenger outside gw-auth-acl";
+
+  // The same gateway with an ACL holding the carrier's address registers.
+  add_gateways({{"carrier", gateway_xml("carrier", carrier_params(carrier, {{"gw-auth-acl", "loopback.auto"}}))}});
+  ASSERT_EQ(node().api("sofia profile internal killgw carrier").rfind("+OK", 0), 0u);
+  auto deleted = events.wait("sofia::gateway_delete", nullptr, milliseconds(10000));
+  ASSERT_TRUE(deleted) << node().log_tail();
+  ASSERT_EQ(node().api("sofia profile internal rescan"), "Reload XML [Success]\n+OK scan complete\n");
+  auto reged = events.wait("sofia::gateway_state", gateway_state_is("carrier", "REGED"), milliseconds(10000));
+  ASSERT_TRUE(reged) << node().log_tail() << carrier.describe();
+}
+
 TEST_F(GatewayRegisterTest, ForbiddenFailsWithGrowingRetryAndRecoversWhenTheCarrierAccepts) {
   KamailioCarrierOptions co = carrier_options();
   co.fail_register["gwuser"] = CarrierFailure{403, "Forbidden", ""};

@@ -53,6 +53,39 @@ TEST_F(NodeConfigErrorsTest, UnknownAclInProfileParamsNamesTheParam) {
                       4, "unknown ACL \"nope\"");
 }
 
+TEST_F(NodeConfigErrorsTest, UnknownGwAuthAclNamesTheGatewayParam) {
+  dir_.write("sip_profiles/external.xml", R"(<profile name="external">
+  <gateways>
+    <gateway name="carrier">
+      <param name="register" value="false"/>
+      <param name="proxy" value="192.0.2.10"/>
+      <param name="gw-auth-acl" value="nonexistent"/>
+    </gateway>
+  </gateways>
+  <settings>
+    <param name="sip-ip" value="127.0.0.1"/>
+  </settings>
+</profile>
+)");
+  expect_config_error([&] { load_node_config(dir_.path()); }, dir_.file("sip_profiles/external.xml"), 6,
+                      "gateway \"carrier\" gw-auth-acl: unknown ACL \"nonexistent\"");
+  dir_.write("sip_profiles/external.xml", R"(<profile name="external">
+  <gateways>
+    <gateway name="carrier">
+      <param name="register" value="false"/>
+      <param name="proxy" value="192.0.2.10"/>
+      <param name="gw-auth-acl" value="lan"/>
+    </gateway>
+  </gateways>
+  <settings>
+    <param name="sip-ip" value="127.0.0.1"/>
+  </settings>
+</profile>
+)");
+  NodeConfig config = load_node_config(dir_.path());
+  EXPECT_EQ(config.sofia.gateway("carrier")->gw_auth_acl, "lan");
+}
+
 TEST_F(NodeConfigErrorsTest, KnownAclNamesAreAccepted) {
   for (const char* value : {"lan", "rfc1918.auto", "localnet.auto", "192.0.2.7",
                             "192.0.2.0/24,198.51.100.0/24"}) {

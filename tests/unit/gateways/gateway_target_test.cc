@@ -99,9 +99,9 @@ TEST(GatewayTarget, AtHostOverridesTheProxy) {
   EXPECT_EQ(t.port, 5090);
   EXPECT_EQ(t.uri(), "sip:5551234@10.0.0.9:5090");
   EXPECT_EQ(t.to_host, "10.0.0.9:5090");
-  // The gateway's identity and credentials still apply.
+  // The gateway's identity still applies (its credentials too, at the
+  // challenge: node/gateways/gateway_auth.h).
   EXPECT_EQ(t.from_user, "gwuser");
-  EXPECT_EQ(var(t, "sip_auth_username"), "gwuser");
   EXPECT_EQ(var(t, "sip_gateway_name"), "carrier");
 }
 
@@ -202,16 +202,15 @@ TEST(GatewayTarget, OutboundVariablesDoNotOverrideTheDialStrings) {
   EXPECT_EQ(var(t, "sip_h_X-Route"), "gateway");
 }
 
-TEST(GatewayTarget, CredentialsAnswerTheCarriersChallenge) {
+// The gateway's credentials are no channel variables (they would answer any
+// challenger, and show in events): only a dial string's own ones are.
+TEST(GatewayTarget, CredentialsAreNotChannelVariables) {
   DialLeg t = target("sofia/gateway/carrier/5551234");
-  EXPECT_EQ(var(t, "sip_auth_username"), "gwuser");
-  EXPECT_EQ(var(t, "sip_auth_password"), "gwsecret");
-
-  GatewayConfig gw = carrier();
-  gw.auth_username = "auth-7";
-  t = target("sofia/gateway/carrier/5551234", gw);
-  EXPECT_EQ(var(t, "sip_auth_username"), "auth-7");
-  EXPECT_EQ(var(t, "sip_auth_password"), "gwsecret");
+  EXPECT_EQ(var(t, "sip_auth_username"), "<unset>");
+  EXPECT_EQ(var(t, "sip_auth_password"), "<unset>");
+  t = target("{sip_auth_username=u,sip_auth_password=p}sofia/gateway/carrier/5551234");
+  EXPECT_EQ(var(t, "sip_auth_username"), "u");
+  EXPECT_EQ(var(t, "sip_auth_password"), "p");
 }
 
 TEST(GatewayTarget, GatewayNameIsSetAndWins) {
