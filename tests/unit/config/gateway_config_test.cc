@@ -183,7 +183,7 @@ TEST_F(GatewayConfigTest, EveryParam) {
       <param name="ping-monitoring" value="true"/>
       <param name="contact-in-ping" value="true"/>
       <param name="distinct-to" value="true"/>
-      <param name="gw-auth-acl" value="lan"/>
+      <param name="gw-auth-acl" value="localnet.auto"/>
       <param name="908-retry-seconds" value="90"/>
       <param name="scheme" value="Digest"/>
       <param name="cid-type" value="rpid"/>
@@ -220,7 +220,7 @@ TEST_F(GatewayConfigTest, EveryParam) {
   EXPECT_TRUE(gw->ping_monitoring);
   EXPECT_TRUE(gw->contact_in_ping);
   EXPECT_TRUE(gw->distinct_to);
-  EXPECT_EQ(gw->gw_auth_acl, "lan");
+  EXPECT_EQ(gw->gw_auth_acl, "localnet.auto");
   EXPECT_EQ(gw->fail_908_retry_seconds, 90);
   EXPECT_EQ(gw->params.size(), 32u);
   EXPECT_TRUE(config.warnings.empty()) << config.warnings.front();
