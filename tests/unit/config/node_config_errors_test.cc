@@ -54,12 +54,13 @@ TEST_F(NodeConfigErrorsTest, UnknownAclInProfileParamsNamesTheParam) {
 }
 
 TEST_F(NodeConfigErrorsTest, UnknownGwAuthAclNamesTheGatewayParam) {
-  dir_.write("sip_profiles/external.xml", R"(<profile name="external">
+  auto write_gateway = [this](const std::string& acl) {
+    dir_.write("sip_profiles/external.xml", R"(<profile name="external">
   <gateways>
     <gateway name="carrier">
       <param name="register" value="false"/>
       <param name="proxy" value="192.0.2.10"/>
-      <param name="gw-auth-acl" value="nonexistent"/>
+      <param name="gw-auth-acl" value=")" + acl + R"("/>
     </gateway>
   </gateways>
   <settings>
@@ -67,21 +68,11 @@ TEST_F(NodeConfigErrorsTest, UnknownGwAuthAclNamesTheGatewayParam) {
   </settings>
 </profile>
 )");
+  };
+  write_gateway("nonexistent");
   expect_config_error([&] { load_node_config(dir_.path()); }, dir_.file("sip_profiles/external.xml"), 6,
                       "gateway \"carrier\" gw-auth-acl: unknown ACL \"nonexistent\"");
-  dir_.write("sip_profiles/external.xml", R"(<profile name="external">
-  <gateways>
-    <gateway name="carrier">
-      <param name="register" value="false"/>
-      <param name="proxy" value="192.0.2.10"/>
-      <param name="gw-auth-acl" value="lan"/>
-    </gateway>
-  </gateways>
-  <settings>
-    <param name="sip-ip" value="127.0.0.1"/>
-  </settings>
-</profile>
-)");
+  write_gateway("lan");
   NodeConfig config = load_node_config(dir_.path());
   EXPECT_EQ(config.sofia.gateway("carrier")->gw_auth_acl, "lan");
 }
