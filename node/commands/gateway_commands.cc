@@ -61,6 +61,14 @@ std::string gateway_status_command(NodeServices& node, const std::vector<std::st
   return format_gateway_detail(gw->snapshot());
 }
 
+std::string gateway_xmlstatus_command(NodeServices& node, const std::vector<std::string>& args) {
+  GatewayManager* gateways = node.gateways();
+  if (args.empty()) return format_gateways_xmlstatus(gateways ? gateways->snapshots() : std::vector<GatewaySnapshot>{});
+  Gateway* gw = gateways ? gateways->find(args[0]) : nullptr;
+  if (!gw) return "Invalid Gateway!\n";
+  return format_gateway_xmlstatus(gw->snapshot());
+}
+
 void register_gateway_data_command(CommandRegistry& registry, NodeServices& node) {
   registry.add("sofia_gateway_data", "<gateway_name> [ivar|ovar|var] <name>", "Get data from a sofia gateway",
                [&node](const CommandArgs& args, Reply reply) {

@@ -22,6 +22,8 @@ std::optional<std::string> gateway_profile_command(NodeServices& node, const std
                                                    const std::string& action, const std::vector<std::string>& args);
 // `sofia status gateway [NAME]`.
 std::string gateway_status_command(NodeServices& node, const std::vector<std::string>& args);
+// `sofia xmlstatus gateway [NAME]`: mod_sofia's XML of every gateway or one.
+std::string gateway_xmlstatus_command(NodeServices& node, const std::vector<std::string>& args);
 void register_gateway_data_command(CommandRegistry& registry, NodeServices& node);
 
 }  // namespace sipedge

@@ -74,4 +74,53 @@ std::string format_gateway_detail(const GatewaySnapshot& g) {
   return out;
 }
 
+std::string format_gateway_xml(const GatewaySnapshot& g) {
+  std::string out = "  <gateway>\n";
+  auto el = [&out](const char* tag, const std::string& value) {
+    out += fmt::format("    <{0}>{1}</{0}>\n", tag, xml_escape(value));
+  };
+  el("name", g.name);
+  el("profile", g.profile);
+  el("scheme", g.scheme);
+  el("realm", g.realm);
+  el("username", g.username);
+  el("password", g.password_set ? "yes" : "no");
+  el("from", g.from);
+  el("contact", g.contact);
+  el("exten", g.exten);
+  el("to", g.to);
+  el("proxy", g.proxy);
+  el("context", g.context);
+  el("expires", std::to_string(g.expires));
+  el("freq", std::to_string(g.freq));
+  el("ping", std::to_string(g.next_ping_epoch));
+  el("pingfreq", std::to_string(g.ping));
+  el("pingmin", std::to_string(g.ping_min));
+  el("pingcount", std::to_string(g.ping_count));
+  el("pingmax", std::to_string(g.ping_max));
+  el("pingtime", fmt::format("{:.2f}", g.ping_time_ms));
+  el("pinging", g.pinging ? "1" : "0");
+  el("state", to_string(g.state));
+  el("status", g.up ? "UP" : "DOWN");
+  el("uptime-usec", std::to_string(g.up ? g.uptime_seconds * 1000000 : 0));
+  el("calls-in", std::to_string(g.calls_in));
+  el("calls-out", std::to_string(g.calls_out));
+  el("failed-calls-in", std::to_string(g.failed_calls_in));
+  el("failed-calls-out", std::to_string(g.failed_calls_out));
+  if (g.state == GatewayState::failed || g.state == GatewayState::fail_wait || g.state == GatewayState::trying)
+    el("retry", g.retry_in_seconds >= 0 ? std::to_string(g.retry_in_seconds) + "s" : "NEVER");
+  out += "  </gateway>\n";
+  return out;
+}
+
+std::string format_gateway_xmlstatus(const GatewaySnapshot& gateway) {
+  return std::string(kXmlHeader) + "\n" + format_gateway_xml(gateway);
+}
+
+std::string format_gateways_xmlstatus(const std::vector<GatewaySnapshot>& gateways) {
+  std::string out = std::string(kXmlHeader) + "\n<gateways>\n";
+  for (const GatewaySnapshot& g : gateways) out += format_gateway_xml(g);
+  return out + "</gateways>\n";
+}
+
 }  // namespace sipedge

@@ -14,4 +14,11 @@ std::string format_gateway_row(const GatewaySnapshot& gateway);
 std::string format_gateway_summary(const std::vector<GatewaySnapshot>& gateways);
 std::string format_gateway_detail(const GatewaySnapshot& gateway);
 
+// `sofia xmlstatus gateway NAME`: the XML header and one <gateway> block
+// (mod_sofia's xml_gateway_status); `sofia xmlstatus gateway`: every gateway
+// in <gateways>.
+std::string format_gateway_xml(const GatewaySnapshot& gateway);
+std::string format_gateway_xmlstatus(const GatewaySnapshot& gateway);
+std::string format_gateways_xmlstatus(const std::vector<GatewaySnapshot>& gateways);
+
 }  // namespace sipedge

@@ -113,11 +113,14 @@ class SofiaCommand {
                                          c.lease.role == LeaseRole::active ? c.lease.epoch : c.lease.lease_epoch,
                                          c.lease.lease_holder);
       }
-      return xml ? format_sofia_xmlstatus(all) : format_sofia_status(all, gateways, cluster_row);
+      return xml ? format_sofia_xmlstatus(all, gateways) : format_sofia_status(all, gateways, cluster_row);
     }
     // `status profile P ...` is answered by run(argv, reply) (it needs the database).
     if (argv[0] == "profile") return "Invalid Profile!\n";
-    if (argv[0] == "gateway") return gateway_status_command(node_, {argv.begin() + 1, argv.end()});
+    if (argv[0] == "gateway") {
+      std::vector<std::string> names(argv.begin() + 1, argv.end());
+      return xml ? gateway_xmlstatus_command(node_, names) : gateway_status_command(node_, names);
+    }
     if (argv.size() == 1) return gateway_status_command(node_, {});
     return "Invalid Syntax!\n";
   }

@@ -122,12 +122,18 @@ std::string format_profile_status(const ProfileStatus& profile, const std::strin
   return out;
 }
 
-std::string format_sofia_xmlstatus(const std::vector<ProfileStatus>& profiles) {
+std::string format_sofia_xmlstatus(const std::vector<ProfileStatus>& profiles,
+                                   const std::vector<GatewaySnapshot>& gateways) {
   std::string out = std::string(kXmlHeader) + "\n<profiles>\n";
   for (const ProfileStatus& p : profiles) {
     if (!p.running) continue;
     out += fmt::format("<profile>\n<name>{}</name>\n<type>profile</type>\n<data>{}</data>\n<state>RUNNING ({})</state>\n</profile>\n",
                        xml_escape(p.name), xml_escape(p.url), p.inuse);
+    for (const GatewaySnapshot& g : gateways) {
+      if (g.profile != p.name) continue;
+      out += fmt::format("<gateway>\n<name>{}</name>\n<type>gateway</type>\n<data>{}</data>\n<state>{}</state>\n</gateway>\n",
+                         xml_escape(g.name), xml_escape(g.to), to_string(g.state));
+    }
   }
   out += "</profiles>\n";
   return out;

@@ -25,7 +25,10 @@ std::string format_cluster_row(const std::string& cluster, const std::string& ro
                                const std::string& holder);
 // `sofia status profile P`. db_name: what FreeSWITCH shows as DBName.
 std::string format_profile_status(const ProfileStatus& profile, const std::string& db_name);
-std::string format_sofia_xmlstatus(const std::vector<ProfileStatus>& profiles);
+// `sofia xmlstatus`: each running profile, then its gateways (name, "gateway",
+// the To of its registration, state), as mod_sofia.
+std::string format_sofia_xmlstatus(const std::vector<ProfileStatus>& profiles,
+                                   const std::vector<GatewaySnapshot>& gateways = {});
 std::string format_profile_xmlstatus(const ProfileStatus& profile, const std::string& db_name);
 // The "  <profile-info>...</profile-info>\n" block of format_profile_xmlstatus,
 // for `sofia xmlstatus profile P pres ...` which adds registrations after it.

@@ -243,6 +243,7 @@ GatewaySnapshot Gateway::snapshot() const {
   s.to = "sip:" + config_.username + "@" + host_part(config_.proxy);
   s.proxy = "sip:" + host_part(config_.register_proxy.empty() ? config_.proxy : config_.register_proxy);
   s.context = config_.context;
+  s.pinging = ping_orq_ != nullptr;
   s.expires = requested_expires_;
   s.freq = granted_expires_ > 0 ? static_cast<int>(refresh_after(granted_expires_).count()) : requested_expires_;
   s.ping = config_.ping;

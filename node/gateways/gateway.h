@@ -45,6 +45,7 @@ struct GatewaySnapshot {
   std::int64_t next_ping_epoch = 0;  // when the next OPTIONS leaves (unix time), 0 = none
   double ping_time_ms = 0;           // round trip of the last answered ping
   int ping_min = 1, ping_count = 0, ping_max = 1;
+  bool pinging = false;              // an OPTIONS ping is waiting for its answer
   GatewayState state = GatewayState::unreged;
   bool up = true;
   std::int64_t uptime_seconds = 0;   // since the status became UP (0 while DOWN)

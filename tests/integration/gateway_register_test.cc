@@ -107,6 +107,19 @@ TEST_F(GatewayRegisterTest, RegistersWithDigestRefreshesBeforeExpiryAndShowsInSt
   std::string summary = node().api("sofia status gateway");
   EXPECT_NE(summary.find("1 gateway: Inbound(Failed/Total): 0/0,Outbound(Failed/Total):0/0"), std::string::npos)
       << summary;
+  // The same in XML (mod_sofia's sofia xmlstatus layouts).
+  std::string xml = node().api("sofia xmlstatus");
+  EXPECT_NE(xml.find("<gateway>\n<name>carrier</name>\n<type>gateway</type>\n<data>sip:gwuser@" + carrier.address() +
+                     "</data>\n<state>REGED</state>\n</gateway>\n"),
+            std::string::npos)
+      << xml;
+  std::string xml_detail = node().api("sofia xmlstatus gateway carrier");
+  EXPECT_NE(xml_detail.find("    <name>carrier</name>\n    <profile>internal</profile>\n"), std::string::npos)
+      << xml_detail;
+  EXPECT_NE(xml_detail.find("    <state>REGED</state>\n    <status>UP</status>\n"), std::string::npos) << xml_detail;
+  EXPECT_NE(node().api("sofia xmlstatus gateway").find("<gateways>\n  <gateway>\n    <name>carrier</name>"),
+            std::string::npos);
+  EXPECT_EQ(node().api("sofia xmlstatus gateway nosuch"), "Invalid Gateway!\n");
   EXPECT_EQ(node().api("sofia profile internal gwlist"), "carrier");
   EXPECT_EQ(node().api("sofia profile internal gwlist up"), "carrier");
   EXPECT_EQ(node().api("sofia profile internal gwlist down"), "-ERR no reply\n");

@@ -225,3 +225,96 @@ TEST(GatewayStatusDetail, DownWithoutPassword) {
 
 }  // namespace
 }  // namespace sipedge
+
+// ------------------------------------------------------ `sofia xmlstatus` XML
+
+namespace sipedge {
+namespace {
+
+// mod_sofia's xml_gateway_status: element per field, in its order.
+TEST(GatewayXmlStatus, OneGatewayInModSofiasOrder) {
+  GatewaySnapshot g = carrier();
+  g.calls_in = 2;
+  g.failed_calls_out = 1;
+  g.pinging = true;
+  std::string xml = format_gateway_xmlstatus(g);
+  EXPECT_EQ(xml,
+            "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n"
+            "  <gateway>\n"
+            "    <name>carrier</name>\n"
+            "    <profile>external</profile>\n"
+            "    <scheme>Digest</scheme>\n"
+            "    <realm>carrier.example</realm>\n"
+            "    <username>gwuser</username>\n"
+            "    <password>yes</password>\n"
+            "    <from>&lt;sip:gwuser@carrier.example;transport=udp&gt;</from>\n"
+            "    <contact>&lt;sip:gw+carrier@192.0.2.10:5080;transport=udp;gw=carrier&gt;</contact>\n"
+            "    <exten>gwuser</exten>\n"
+            "    <to>sip:gwuser@carrier.example</to>\n"
+            "    <proxy>sip:carrier.example</proxy>\n"
+            "    <context>public</context>\n"
+            "    <expires>3600</expires>\n"
+            "    <freq>3540</freq>\n"
+            "    <ping>1767225600</ping>\n"
+            "    <pingfreq>30</pingfreq>\n"
+            "    <pingmin>1</pingmin>\n"
+            "    <pingcount>1</pingcount>\n"
+            "    <pingmax>3</pingmax>\n"
+            "    <pingtime>12.50</pingtime>\n"
+            "    <pinging>1</pinging>\n"
+            "    <state>REGED</state>\n"
+            "    <status>UP</status>\n"
+            "    <uptime-usec>42000000</uptime-usec>\n"
+            "    <calls-in>2</calls-in>\n"
+            "    <calls-out>0</calls-out>\n"
+            "    <failed-calls-in>0</failed-calls-in>\n"
+            "    <failed-calls-out>1</failed-calls-out>\n"
+            "  </gateway>\n");
+}
+
+TEST(GatewayXmlStatus, RetryOnlyWhileFailedWaitingOrTrying) {
+  GatewaySnapshot g = carrier();
+  EXPECT_EQ(format_gateway_xml(g).find("<retry>"), std::string::npos);
+  g.state = GatewayState::fail_wait;
+  g.up = false;
+  g.retry_in_seconds = 17;
+  std::string xml = format_gateway_xml(g);
+  EXPECT_NE(xml.find("    <retry>17s</retry>\n  </gateway>\n"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<uptime-usec>0</uptime-usec>"), std::string::npos) << xml;  // DOWN: no uptime
+  g.retry_in_seconds = -1;
+  EXPECT_NE(format_gateway_xml(g).find("<retry>NEVER</retry>"), std::string::npos);
+}
+
+TEST(GatewayXmlStatus, AllGatewaysInGatewaysElement) {
+  GatewaySnapshot a = carrier(), b = carrier();
+  b.name = "backup";
+  std::string xml = format_gateways_xmlstatus({a, b});
+  EXPECT_EQ(xml.rfind("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<gateways>\n  <gateway>\n", 0), 0u) << xml;
+  EXPECT_NE(xml.find("<name>carrier</name>"), std::string::npos);
+  EXPECT_NE(xml.find("<name>backup</name>"), std::string::npos);
+  const std::string end = "  </gateway>\n</gateways>\n";
+  EXPECT_EQ(xml.substr(xml.size() - end.size()), end);
+  EXPECT_EQ(format_gateways_xmlstatus({}),
+            "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<gateways>\n</gateways>\n");
+}
+
+// `sofia xmlstatus`: a profile's gateways follow it (name, type, To, state).
+TEST(GatewayXmlStatus, ProfileListShowsItsGateways) {
+  ProfileStatus p;
+  p.name = "external";
+  p.running = true;
+  p.url = "sip:mod_sofia@192.0.2.10:5080";
+  ProfileStatus q = p;
+  q.name = "internal";
+  GatewaySnapshot g = carrier();
+  g.state = GatewayState::fail_wait;
+  std::string xml = format_sofia_xmlstatus({p, q}, {g});
+  EXPECT_NE(xml.find("<state>RUNNING (0)</state>\n</profile>\n"
+                     "<gateway>\n<name>carrier</name>\n<type>gateway</type>\n<data>sip:gwuser@carrier.example</data>\n"
+                     "<state>FAIL_WAIT</state>\n</gateway>\n<profile>\n<name>internal</name>"),
+            std::string::npos)
+      << xml;
+}
+
+}  // namespace
+}  // namespace sipedge
