@@ -325,6 +325,11 @@ int Node::run() {
   return exit_code_;
 }
 
+std::optional<std::size_t> Node::warm_calls() const {
+  if (!recovery_listener_) return std::nullopt;
+  return recovery_listener_->warm_calls();
+}
+
 void Node::start_cluster_role() {
   role_->database().on_connect(migrate_hook_);
   recovery_listener_ = std::make_unique<RecoveryListener>(db_dsn_, cluster_settings_.cluster_name,

@@ -64,6 +64,7 @@ class Node : public NodeServices {
   CallStore* call_store() override { return call_store_.get(); }
   GatewayManager* gateways() override { return gateways_.get(); }
   ClusterRole* cluster() override { return role_.get(); }
+  std::optional<std::size_t> warm_calls() const override;
   bool set_console_loglevel(const std::string& level) override;
   std::string console_loglevel() const override;
 

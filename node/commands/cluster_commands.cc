@@ -4,7 +4,7 @@
 
 namespace sipedge {
 
-std::string format_cluster_status(const ClusterStatus& s) {
+std::string format_cluster_status(const ClusterStatus& s, std::optional<std::size_t> warm_calls) {
   std::string out;
   auto line = [&out](const char* key, const std::string& value) { out += std::string(key) + ": " + value + "\n"; };
   line("role", to_string(s.lease.role));
@@ -20,6 +20,7 @@ std::string format_cluster_status(const ClusterStatus& s) {
   line("demotions", std::to_string(s.lease.demotions));
   line("last-demotion", s.lease.last_demotion);
   line("last-error", s.lease.last_error);
+  if (warm_calls) line("warm-calls", std::to_string(*warm_calls));
   return out;
 }
 
@@ -28,7 +29,7 @@ void register_cluster_commands(CommandRegistry& registry, NodeServices& node) {
     if (args.words.empty() || args.words[0] != "status") return reply("-ERR Usage: cluster status\n");
     ClusterRole* role = node.cluster();
     if (!role) return reply("-ERR this node runs no cluster lease\n");
-    reply(format_cluster_status(role->status()));
+    reply(format_cluster_status(role->status(), node.warm_calls()));
   });
 }
 

@@ -3,6 +3,7 @@
 // commands never reach into the node's members directly.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "node/config/node_config.h"
@@ -41,6 +42,9 @@ class NodeServices {
   virtual CallStore* call_store() = 0;
   virtual GatewayManager* gateways() = 0;  // SIP thread only; null before profiles start
   virtual ClusterRole* cluster() = 0;      // any thread; null when the node runs no lease (tools)
+  // Live calls of the cluster heard on its recovery channel (the standby's
+  // warm index); nullopt when the node does not listen. Any thread.
+  virtual std::optional<std::size_t> warm_calls() const = 0;
   // Console log level: debug, info, notice, warning, err, crit, alert, console (0-7 too).
   // false for an unknown level.
   virtual bool set_console_loglevel(const std::string& level) = 0;

@@ -7,6 +7,8 @@
 // and a kill -9 of the active taken over within the lease TTL with a new epoch.
 #include <signal.h>
 
+#include <future>
+
 #include "tests/integration/call_fixture.h"
 
 namespace sipedge::test {
@@ -106,28 +108,35 @@ TEST_F(ClusterPairTest, StandbyPausesHearsTheActiveAndTakesOver) {
   EventWatch sent(*a_, "sofia::recovery_send");
   EventWatch heard(*b_, "sofia::recovery_recv");
   int callee_port = register_phone(*a_, "1001");
+  EXPECT_EQ(parse_status(b_->api("cluster status"))["warm-calls"], "0");
+  std::string uuid;
   {
     Callee callee("call_uas_answer.xml", callee_port, a_->sip_port());
     Caller c;
     c.service = "1001";
-    SippResult caller = run_sipp(caller_options(c, a_->sip_port()));
+    c.pause_ms = 2000;  // held while the standby's warm index is read
+    auto caller_run = std::async(std::launch::async, [this, c] { return run_sipp(caller_options(c, a_->sip_port())); });
+    auto confirmed = sent.wait("sofia::recovery_send", [](const EslFrame& e) {
+      return EventWatch::get(e, "operation") == "confirmed";
+    });
+    ASSERT_TRUE(confirmed) << a_->log_tail();
+    uuid = EventWatch::get(*confirmed, "call-uuid");
+    EXPECT_EQ(EventWatch::get(*confirmed, "epoch"), "1");
+    auto recv_confirmed = heard.wait("sofia::recovery_recv", [&](const EslFrame& e) {
+      return EventWatch::get(e, "call-uuid") == uuid && EventWatch::get(e, "operation") == "confirmed";
+    });
+    ASSERT_TRUE(recv_confirmed) << b_->log_tail();
+    EXPECT_EQ(EventWatch::get(*recv_confirmed, "epoch"), "1");
+    EXPECT_EQ(EventWatch::get(*recv_confirmed, "node"), "pair-a");
+    // The standby's warm index holds the live call.
+    EXPECT_EQ(parse_status(b_->api("cluster status"))["warm-calls"], "1");
+    SippResult caller = caller_run.get();
     EXPECT_EQ(caller.exit_code, 0) << caller.describe() << a_->log_tail();
   }
-  auto confirmed = sent.wait("sofia::recovery_send", [](const EslFrame& e) {
-    return EventWatch::get(e, "operation") == "confirmed";
-  });
-  ASSERT_TRUE(confirmed) << a_->log_tail();
-  const std::string uuid = EventWatch::get(*confirmed, "call-uuid");
-  EXPECT_EQ(EventWatch::get(*confirmed, "epoch"), "1");
-  auto recv_confirmed = heard.wait("sofia::recovery_recv", [&](const EslFrame& e) {
-    return EventWatch::get(e, "call-uuid") == uuid && EventWatch::get(e, "operation") == "confirmed";
-  });
-  ASSERT_TRUE(recv_confirmed) << b_->log_tail();
-  EXPECT_EQ(EventWatch::get(*recv_confirmed, "epoch"), "1");
-  EXPECT_EQ(EventWatch::get(*recv_confirmed, "node"), "pair-a");
   ASSERT_TRUE(heard.wait("sofia::recovery_recv", [&](const EslFrame& e) {
     return EventWatch::get(e, "call-uuid") == uuid && EventWatch::get(e, "operation") == "finished";
   })) << b_->log_tail();
+  EXPECT_EQ(parse_status(b_->api("cluster status"))["warm-calls"], "0");
 
   // `sofia global standby on`: the lease moves at once (well under the TTL).
   auto handover = Clock::now();

@@ -54,6 +54,15 @@ TEST(ClusterStatusFormat, ActiveLayout) {
             "last-error: \n");
 }
 
+// The standby's warm index, when the node listens on the recovery channel.
+TEST(ClusterStatusFormat, WarmCallsLastWhenKnown) {
+  std::string text = format_cluster_status(active_status(), 42);
+  const std::string tail = "last-error: \nwarm-calls: 42\n";
+  ASSERT_GE(text.size(), tail.size());
+  EXPECT_EQ(text.substr(text.size() - tail.size()), tail) << text;
+  EXPECT_EQ(format_cluster_status(active_status()).find("warm-calls"), std::string::npos);
+}
+
 TEST(ClusterStatusFormat, StandbyShowsTheLeasesEpoch) {
   ClusterStatus s;
   s.lease.role = LeaseRole::standby;
