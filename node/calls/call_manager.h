@@ -102,6 +102,7 @@ class CallManager : public InviteHandler {
   void send_invite(const CallPtr& call, const DialLeg& target);
   nta_outgoing_t* send_fork_invite(Fork& fork, const std::string& authorization);
   bool answer_challenge(const CallPtr& call, Fork& fork, nta_outgoing_t* orq, sip_t const* sip, int status);
+  void release_routing_state(Call& call);
   void arm_session_timer(const CallPtr& call);
   void group_failed(const CallPtr& call);
   // call_relay.cc

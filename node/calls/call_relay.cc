@@ -389,6 +389,22 @@ void CallManager::confirm_to_caller(const CallPtr& call) {
   fire("CHANNEL_ANSWER", *call, b);
   fire("CHANNEL_ANSWER", *call, a);
   fire("CHANNEL_BRIDGE", *call, a);
+  release_routing_state(*call);
+}
+
+// Answered: what only routing needed (the dialplan's actions, the parsed dial
+// string, each fork's INVITE kept to resend it with credentials) goes, so a
+// long call holds only its dialogs and variables.
+void CallManager::release_routing_state(Call& call) {
+  std::vector<DialplanAction>().swap(call.actions);
+  call.next_action = 0;
+  call.dial = DialString{};
+  for (auto& fork : call.forks) {
+    std::string().swap(fork->ruri);
+    std::string().swap(fork->next_hop);
+    std::string().swap(fork->extra_headers);
+    std::string().swap(fork->offer);
+  }
 }
 
 void CallManager::b_failed(const CallPtr& call, Fork& fork, int status) {
