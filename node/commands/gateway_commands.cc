@@ -53,20 +53,15 @@ std::optional<std::string> gateway_profile_command(NodeServices& node, const std
   return out + "+OK start gateway " + args[0] + " complete\n";
 }
 
-std::string gateway_status_command(NodeServices& node, const std::vector<std::string>& args) {
+std::string gateway_status_command(NodeServices& node, const std::vector<std::string>& args, bool xml) {
   GatewayManager* gateways = node.gateways();
-  if (args.empty()) return format_gateway_summary(gateways ? gateways->snapshots() : std::vector<GatewaySnapshot>{});
+  if (args.empty()) {
+    auto all = gateways ? gateways->snapshots() : std::vector<GatewaySnapshot>{};
+    return xml ? format_gateways_xmlstatus(all) : format_gateway_summary(all);
+  }
   Gateway* gw = gateways ? gateways->find(args[0]) : nullptr;
   if (!gw) return "Invalid Gateway!\n";
-  return format_gateway_detail(gw->snapshot());
-}
-
-std::string gateway_xmlstatus_command(NodeServices& node, const std::vector<std::string>& args) {
-  GatewayManager* gateways = node.gateways();
-  if (args.empty()) return format_gateways_xmlstatus(gateways ? gateways->snapshots() : std::vector<GatewaySnapshot>{});
-  Gateway* gw = gateways ? gateways->find(args[0]) : nullptr;
-  if (!gw) return "Invalid Gateway!\n";
-  return format_gateway_xmlstatus(gw->snapshot());
+  return xml ? format_gateway_xmlstatus(gw->snapshot()) : format_gateway_detail(gw->snapshot());
 }
 
 void register_gateway_data_command(CommandRegistry& registry, NodeServices& node) {

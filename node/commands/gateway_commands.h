@@ -20,10 +20,9 @@ namespace sipedge {
 // `action` is not one of them.
 std::optional<std::string> gateway_profile_command(NodeServices& node, const std::string& profile,
                                                    const std::string& action, const std::vector<std::string>& args);
-// `sofia status gateway [NAME]`.
-std::string gateway_status_command(NodeServices& node, const std::vector<std::string>& args);
-// `sofia xmlstatus gateway [NAME]`: mod_sofia's XML of every gateway or one.
-std::string gateway_xmlstatus_command(NodeServices& node, const std::vector<std::string>& args);
+// `sofia status gateway [NAME]` (text) or `sofia xmlstatus gateway [NAME]`
+// (mod_sofia's XML): every gateway or one; "Invalid Gateway!" when unknown.
+std::string gateway_status_command(NodeServices& node, const std::vector<std::string>& args, bool xml = false);
 void register_gateway_data_command(CommandRegistry& registry, NodeServices& node);
 
 }  // namespace sipedge

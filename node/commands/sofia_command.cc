@@ -119,7 +119,7 @@ class SofiaCommand {
     if (argv[0] == "profile") return "Invalid Profile!\n";
     if (argv[0] == "gateway") {
       std::vector<std::string> names(argv.begin() + 1, argv.end());
-      return xml ? gateway_xmlstatus_command(node_, names) : gateway_status_command(node_, names);
+      return gateway_status_command(node_, names, xml);
     }
     if (argv.size() == 1) return gateway_status_command(node_, {});
     return "Invalid Syntax!\n";
