@@ -42,8 +42,7 @@ HookResult shell_hook(const std::string& command, const ClusterSettings& s) {
   return run_command({"/bin/sh", "-c", script, "sh", s.vip, s.vip_interface}, std::chrono::seconds(10));
 }
 
-}  // namespace
-
+// In a forked child: close every descriptor above stderr.
 void close_inherited_fds() {
   // The node's sockets must not outlive it in a child (a restarted node could
   // not bind its SIP and event-socket ports while the child runs).
@@ -51,6 +50,8 @@ void close_inherited_fds() {
   long max = ::sysconf(_SC_OPEN_MAX);
   for (long fd = 3; fd < (max > 0 ? max : 4096); ++fd) ::close(static_cast<int>(fd));
 }
+
+}  // namespace
 
 pid_t spawn_command(const std::vector<std::string>& argv) {
   pid_t pid = ::fork();
@@ -75,24 +76,15 @@ void stop_command(pid_t& pid) {
 
 HookResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   HookResult result;
-  pid_t pid = ::fork();
+  pid_t pid = spawn_command(argv);
   if (pid < 0) return {false, "fork failed for " + joined(argv)};
-  if (pid == 0) {
-    close_inherited_fds();
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
   while (true) {
     pid_t r = ::waitpid(pid, &status, WNOHANG);
     if (r == pid) break;
     if (std::chrono::steady_clock::now() >= deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
+      stop_command(pid);
       return {false, joined(argv) + ": timed out"};
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));

@@ -33,8 +33,6 @@ HookResult run_takeover_hook(const ClusterSettings& settings);
 pid_t announce_vip(const ClusterSettings& settings);
 pid_t spawn_command(const std::vector<std::string>& argv);
 void stop_command(pid_t& pid);  // SIGKILL and reap; null-safe (pid <= 0)
-// In a forked child: close every descriptor above stderr.
-void close_inherited_fds();
 HookResult run_release_hook(const ClusterSettings& settings);
 
 // Runs argv (argv[0] looked up in PATH) and waits up to `timeout`; exit status

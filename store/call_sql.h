@@ -21,7 +21,6 @@ inline constexpr const char* kFind = "calls_find";
 inline constexpr const char* kCount = "calls_count";
 inline constexpr const char* kTakeOver = "calls_take_over";
 
-
 // Parameters of each leg in kSave, in this order (call_store.cc leg_params()).
 inline constexpr int kLegParams = 23;
 inline constexpr int kCallParams = 10;
@@ -95,7 +94,6 @@ inline std::string leg_values_row(const char* leg, int first) {
 // $6 caller_id_number, $7 destination_number, $8 created_at, $9 answered_at,
 // $10 cluster_name; then kLegParams for the A leg and kLegParams for the B
 // leg; then the fence: cluster, epoch, announcement payload (kSaveFenceParam).
-// then kLegParams for the A leg and kLegParams for the B leg.
 inline constexpr int kSaveFenceParam = kCallParams + 2 * kLegParams + 1;
 
 inline std::string save_sql() {
@@ -238,4 +236,5 @@ inline std::string take_over_sql() {
          " update call_legs set local_cseq = least(local_cseq + $6::bigint, 4294967295), updated_at = now()"
          " where call_uuid in (select uuid from c)";
 }
+
 }  // namespace sipedge::call_sql

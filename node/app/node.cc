@@ -85,8 +85,7 @@ Node::Node(NodeConfig config, NodeOptions options)
   // hold a worker on TCP retransmissions for many minutes: libpq's
   // tcp_user_timeout ends such a connection after about one lease TTL (the
   // lease keeper demotes on its own clock anyway). An operator's value wins.
-  db_dsn_ = dsn_with_option(config_->core.core_db_dsn, "tcp_user_timeout",
-                            std::to_string(std::max<long>(1000, static_cast<long>(cluster_settings_.lease_ttl.count()))));
+  db_dsn_ = dsn_with_option(config_->core.core_db_dsn, "tcp_user_timeout", std::to_string(session_timeout_ms()));
   fence_ = std::make_unique<WriteFence>(cluster_settings_.cluster_name);
   sip_loop_ = std::make_unique<SipLoop>();
   // Profiles get their services when the database side exists (start_profiles).
@@ -161,7 +160,7 @@ void Node::start_database() {
   // A writer paused or cut off inside a transaction holds its fence's lock on
   // the lease row; the server ends such a transaction after one TTL, so a
   // takeover never waits longer for it (docs/cluster.md, "Fencing").
-  const long idle_ms = std::max<long>(1000, static_cast<long>(cluster_settings_.lease_ttl.count()));
+  const long idle_ms = session_timeout_ms();
   auto session_limits = [idle_ms](pqxx::connection& conn) {
     pqxx::nontransaction txn(conn);
     txn.exec("set idle_in_transaction_session_timeout = " + std::to_string(idle_ms));
@@ -323,6 +322,12 @@ int Node::run() {
   io_.run();
   shutdown();
   return exit_code_;
+}
+
+// How long a database connection may hang (TCP unacknowledged, or idle in a
+// transaction) before it is given up: one lease TTL, at least a second.
+long Node::session_timeout_ms() const {
+  return std::max<long>(1000, static_cast<long>(cluster_settings_.lease_ttl.count()));
 }
 
 std::optional<std::size_t> Node::warm_calls() const {

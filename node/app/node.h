@@ -88,6 +88,7 @@ class Node : public NodeServices {
   std::unique_ptr<EventBus> bus_;
   ClusterSettings cluster_settings_;
   std::string db_dsn_;  // core-db-dsn plus the node's connection defaults (tcp_user_timeout)
+  long session_timeout_ms() const;
   std::unique_ptr<WriteFence> fence_;  // the epoch every state-changing write carries
   std::function<void(pqxx::connection&)> migrate_hook_;  // applies migrations on every new connection
   std::unique_ptr<Database> db_;

@@ -59,6 +59,7 @@ struct Call {
   bool b_ack_pending = false;
   std::uint32_t b_ack_cseq = 0;
   std::string b_ack_target;
+  std::string b_ack_sdp;  // the answer that ACK carried (again in the ACK of a retransmitted 2xx)
   // A request relayed to the other leg, waiting for its answer there.
   nta_incoming_t* relayed_request = nullptr;
   Channel* relayed_from = nullptr;

@@ -153,8 +153,7 @@ int CallManager::on_a_ack_cancel(nta_incoming_magic_t* magic, nta_incoming_t* ir
       a->remote_sdp = answer;
       b.local_sdp = answer;
     }
-    b.late_ack_cseq = call->b_ack_cseq;
-    b.late_ack_sdp = answer;
+    call->b_ack_sdp = answer;
     send_ack(b, call->b_ack_cseq, URL_STRING_MAKE(call->b_ack_target.c_str()), answer);
   }
   nta_incoming_destroy(irq);
@@ -208,20 +207,11 @@ bool CallManager::answer_challenge(const CallPtr& call, Fork& fork, nta_outgoing
   std::string pass = b.var("sip_auth_password");
   const std::string gateway_name = b.var("sip_gateway_name");
   if (user.empty() && pass.empty() && !gateway_name.empty() && services_.gateways) {
-    if (Gateway* gw = services_.gateways->find(gateway_name)) {
-      const GatewayConfig& config = gw->config();
-      GatewayCredentials credentials = gateway_credentials(config);
-      Profile* profile = services_.find_profile ? services_.find_profile(config.profile) : nullptr;
-      const AclMatcher* acl = profile ? profile->services().acl.get() : nullptr;
-      const std::string source = response_source_ip(orq);
-      if (credentials.usable() && legitimate_challenger(config, source, request_destination_ip(orq), acl)) {
-        user = credentials.username;
-        pass = credentials.password;
-      } else if (credentials.usable()) {
-        spdlog::warn("call {}: {} challenge from {} is not from gateway {} (gw-auth-acl or proxy address): not answered",
-                     call->uuid, status, source.empty() ? "an unknown address" : source, gateway_name);
-        bus_.publish(invalid_digest_request_event(config, DigestClient::realm(sip, status)));
-      }
+    Gateway* gw = services_.gateways->find(gateway_name);
+    GatewayCredentials credentials = gw ? gateway_credentials(gw->config()) : GatewayCredentials{};
+    if (credentials.usable() && gw->trusts_challenge(orq, sip, status)) {
+      user = credentials.username;
+      pass = credentials.password;
     }
   }
   if (user.empty()) return false;

@@ -40,10 +40,6 @@ struct Channel {
   std::string network_ip;         // the peer's address: next hop of our in-dialog requests
   int network_port = 0;
   std::string local_sdp, remote_sdp;
-  // Late offer: the SDP answer our ACK of the 2xx with this CSeq carried
-  // (sent again with the ACK of a retransmitted 2xx).
-  std::uint32_t late_ack_cseq = 0;
-  std::string late_ack_sdp;
 
   std::string next_hop() const;   // "sip:IP:PORT;transport=T", "" when unknown
   std::string var(const std::string& name) const {

@@ -1,5 +1,6 @@
 #include "node/calls/dialog_ack.h"
 
+#include "node/calls/call.h"
 #include "node/calls/channel.h"
 
 extern "C" {
@@ -26,8 +27,11 @@ bool send_ack(Channel& channel, std::uint32_t cseq, url_string_t const* target, 
 bool send_2xx_ack(Channel& channel, sip_t const* response) {
   if (!response || !response->sip_contact || !response->sip_cseq) return false;
   std::uint32_t cseq = response->sip_cseq->cs_seq;
-  const std::string& sdp = cseq == channel.late_ack_cseq ? channel.late_ack_sdp : std::string();
-  return send_ack(channel, cseq, reinterpret_cast<url_string_t const*>(response->sip_contact->m_url), sdp);
+  // Late offer: the ACK of the callee's 2xx carries the caller's answer, every time.
+  const Call* call = channel.call;
+  const bool late_offer_ack = call && call->b == &channel && !call->b_ack_sdp.empty() && cseq == call->b_ack_cseq;
+  return send_ack(channel, cseq, reinterpret_cast<url_string_t const*>(response->sip_contact->m_url),
+                  late_offer_ack ? call->b_ack_sdp : std::string());
 }
 
 }  // namespace sipedge

@@ -27,7 +27,8 @@ struct Channel;
 bool send_ack(Channel& channel, std::uint32_t cseq, url_string_t const* target, const std::string& sdp);
 
 // ACKs the 2xx `response` (request URI = its Contact, CSeq = its CSeq number;
-// the late-offer answer again when it is the 2xx that answer went with).
+// the late-offer answer again when it is the 2xx that answer went with:
+// Call::b_ack_cseq / b_ack_sdp).
 bool send_2xx_ack(Channel& channel, sip_t const* response);
 
 }  // namespace sipedge

@@ -4,7 +4,6 @@
 
 namespace sipedge {
 
-
 DialLeg gateway_target(const DialLeg& leg, const GatewayConfig& gateway, const std::string& contact) {
   DialLeg out = leg;
   out.kind = EndpointKind::sofia_uri;

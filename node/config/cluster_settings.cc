@@ -1,26 +1,9 @@
 #include "node/config/cluster_settings.h"
 
-#include <cctype>
-
 #include "node/config/config_values.h"
 #include "node/config/ip_network.h"
 
 namespace sipedge {
-
-namespace {
-
-std::chrono::milliseconds millis_value(const Param& param, long min, long max) {
-  const std::string& v = param.value;
-  bool digits = !v.empty() && v.size() <= 9;
-  for (char c : v) digits = digits && std::isdigit(static_cast<unsigned char>(c));
-  long n = digits ? std::stol(v) : -1;
-  if (n < min || n > max)
-    throw ConfigError(param.where, "param " + param.name + ": \"" + v + "\" is not a number of milliseconds between " +
-                                       std::to_string(min) + " and " + std::to_string(max));
-  return std::chrono::milliseconds(n);
-}
-
-}  // namespace
 
 ClusterSettings cluster_settings(const SwitchConfig& config) {
   ClusterSettings s;
@@ -31,10 +14,10 @@ ClusterSettings cluster_settings(const SwitchConfig& config) {
     if (p.name == "cluster-name") {
       s.cluster_name = non_empty_value(p);
     } else if (p.name == "cluster-lease-ttl") {
-      s.lease_ttl = millis_value(p, 100, 600000);
+      s.lease_ttl = milliseconds_value(p, 100, 600000);
       ttl = &p;
     } else if (p.name == "cluster-lease-renew") {
-      s.lease_renew = millis_value(p, 10, 600000);
+      s.lease_renew = milliseconds_value(p, 10, 600000);
       renew = &p;
     } else if (p.name == "cluster-vip") {
       vip = &p;

@@ -81,19 +81,15 @@ int port_value(const Param& param) {
                                      "\" is not a port number (0..65535)");
 }
 
-unsigned milliseconds_value(const Param& param, unsigned max_ms) {
+std::chrono::milliseconds milliseconds_value(const Param& param, long min, long max) {
   const std::string& v = param.value;
-  unsigned long value = 0;
-  bool ok = !v.empty() && v.size() <= 10;
-  for (char c : v) {
-    if (c < '0' || c > '9') ok = false;
-    if (ok) value = value * 10 + static_cast<unsigned long>(c - '0');
-  }
-  if (!ok || value == 0 || value > max_ms) {
-    throw ConfigError(param.where, "param " + param.name + ": \"" + v + "\" is not a number of milliseconds (1.." +
-                                       std::to_string(max_ms) + ")");
-  }
-  return static_cast<unsigned>(value);
+  bool digits = !v.empty() && v.size() <= 9;
+  for (char c : v) digits = digits && c >= '0' && c <= '9';
+  long n = digits ? std::stol(v) : -1;
+  if (n < min || n > max)
+    throw ConfigError(param.where, "param " + param.name + ": \"" + v + "\" is not a number of milliseconds between " +
+                                       std::to_string(min) + " and " + std::to_string(max));
+  return std::chrono::milliseconds(n);
 }
 
 std::string ip_value(const Param& param) {

@@ -2,6 +2,7 @@
 // Helpers shared by the config readers: finding a <configuration> section,
 // collecting <param> elements, and parsing typed values with errors that
 // name the param's file:line.
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,8 +34,8 @@ bool bool_value(const Param& param);
 int port_value(const Param& param);
 std::string ip_value(const Param& param);  // an IPv4/IPv6 literal
 std::string non_empty_value(const Param& param);
-// A whole number of milliseconds, 1..max_ms.
-unsigned milliseconds_value(const Param& param, unsigned max_ms);
+// A whole number of milliseconds, min..max.
+std::chrono::milliseconds milliseconds_value(const Param& param, long min, long max);
 // A FreeSWITCH log level name (console, alert, crit, err, warning, notice,
 // info, debug) or its number 0..7; returns the lower-case name.
 std::string log_level_value(const Param& param);

@@ -75,7 +75,7 @@ InboundAcl inbound_acl_value(const Param& param) {
 }
 
 // A transaction timer above an hour is a typo (nta would keep transactions that long).
-constexpr unsigned kMaxSipTimerMs = 3600 * 1000;
+constexpr long kMaxSipTimerMs = 3600 * 1000;
 
 ProfileConfig read_profile(const XmlElement& element, std::vector<std::string>& warnings) {
   ProfileConfig profile;
@@ -128,13 +128,13 @@ ProfileConfig read_profile(const XmlElement& element, std::vector<std::string>& 
     } else if (iequals(name, "apply-proxy-acl")) {
       profile.proxy_acls.push_back(non_empty_value(param));
     } else if (iequals(name, "timer-T1")) {
-      profile.timers.t1 = milliseconds_value(param, kMaxSipTimerMs);
+      profile.timers.t1 = static_cast<unsigned>(milliseconds_value(param, 1, kMaxSipTimerMs).count());
     } else if (iequals(name, "timer-T1X64")) {
-      profile.timers.t1x64 = milliseconds_value(param, kMaxSipTimerMs);
+      profile.timers.t1x64 = static_cast<unsigned>(milliseconds_value(param, 1, kMaxSipTimerMs).count());
     } else if (iequals(name, "timer-T2")) {
-      profile.timers.t2 = milliseconds_value(param, kMaxSipTimerMs);
+      profile.timers.t2 = static_cast<unsigned>(milliseconds_value(param, 1, kMaxSipTimerMs).count());
     } else if (iequals(name, "timer-T4")) {
-      profile.timers.t4 = milliseconds_value(param, kMaxSipTimerMs);
+      profile.timers.t4 = static_cast<unsigned>(milliseconds_value(param, 1, kMaxSipTimerMs).count());
     } else if (!is_known_profile_param(name)) {
       add_warning(warnings, param.where,
                   "unknown param \"" + name + "\" in profile \"" + profile.name + "\"; ignored");

@@ -6,7 +6,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "node/gateways/gateway_auth.h"
 #include "node/gateways/gateway_manager.h"
+#include "node/sip/digest_client.h"
 #include "node/sip/profile.h"
 #include "store/gateway_store.h"
 
@@ -16,7 +18,6 @@ extern "C" {
 }
 
 namespace sipedge {
-
 
 namespace {
 std::mt19937_64& rng() {
@@ -300,6 +301,15 @@ GatewayRecord Gateway::record() const {
   r.register_network_ip = network_ip_;
   r.register_network_port = network_port_;
   return r;
+}
+
+bool Gateway::trusts_challenge(nta_outgoing_t* orq, sip_t const* response, int status) const {
+  const std::string source = response_source_ip(orq);
+  if (legitimate_challenger(config_, source, request_destination_ip(orq), acl())) return true;
+  spdlog::warn("gateway {}: {} challenge from {} is not from the gateway (gw-auth-acl or proxy address): not answered",
+               name(), status, source.empty() ? "an unknown address" : source);
+  manager_.bus().publish(invalid_digest_request_event(config_, DigestClient::realm(response, status)));
+  return false;
 }
 
 const AclMatcher* Gateway::acl() const {

@@ -96,6 +96,11 @@ class Gateway {
   // CallsIN/CallsOUT and FailedCallsIN/FailedCallsOUT of `sofia status gateway`.
   void count_call(bool inbound);
   void count_failed(bool inbound);
+  // A 401/407 to a request sent for this gateway (its REGISTER, or a call
+  // through it): true when it comes from the gateway (gateway_auth.h), so its
+  // credentials may answer; otherwise logs it, fires
+  // sofia::gateway_invalid_digest_req and returns false.
+  bool trusts_challenge(nta_outgoing_t* orq, sip_t const* response, int status) const;
 
  private:
   friend class GatewayManager;
@@ -119,7 +124,8 @@ class Gateway {
   void send_register(int expires);
   void transmit_register(int expires, std::uint32_t cseq);
   static int on_register_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, sip_t const* sip);
-  void handle_register_response(int status, const char* phrase, sip_t const* sip);
+  // `challenge_trusted`: a 401/407 that trusts_challenge() accepted.
+  void handle_register_response(int status, const char* phrase, sip_t const* sip, bool challenge_trusted = false);
   void on_register_timeout();
   void register_failed(GatewayState why, int code, const std::string& phrase, int retry_after_header);
   int granted_expiry(sip_t const* sip) const;
@@ -134,8 +140,6 @@ class Gateway {
   GatewayConfig config_;
   std::uint64_t id_;
   nta_agent_t* agent_ = nullptr;
-  // Where the last 401/407 to our REGISTER came from, and where that REGISTER went.
-  std::string challenger_ip_, register_sent_to_ip_;
   std::string sip_host_;  // our address in Contact (ext-sip-ip or sip-ip; IPv6 in [])
   int sip_port_ = 0;
 

@@ -12,7 +12,6 @@ namespace sipedge {
 
 namespace {
 
-
 Event gateway_event(const char* subclass, const std::string& profile, const std::string& name) {
   Event e = Event::custom(subclass);
   e.add_header("profile-name", profile).add_header("Gateway", name);

@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 
 #include "node/gateways/gateway.h"
-#include "node/gateways/gateway_auth.h"
 #include "node/gateways/gateway_manager.h"
 
 extern "C" {
@@ -17,7 +16,6 @@ extern "C" {
 }
 
 namespace sipedge {
-
 
 std::string Gateway::request_uri() const {
   const std::string& proxy = config_.register_proxy.empty() ? config_.proxy : config_.register_proxy;
@@ -106,11 +104,8 @@ int Gateway::on_register_response(nta_outgoing_magic_t* magic, nta_outgoing_t* o
   std::string phrase = sip && sip->sip_status && sip->sip_status->st_phrase ? sip->sip_status->st_phrase
                                                                            : sip_status_phrase(status);
   self->cancel(self->timeout_timer_);
-  if (status == 401 || status == 407) {
-    self->challenger_ip_ = response_source_ip(orq);
-    self->register_sent_to_ip_ = request_destination_ip(orq);
-  }
-  self->handle_register_response(status, phrase.c_str(), sip);
+  const bool challenge_trusted = (status == 401 || status == 407) && sip && self->trusts_challenge(orq, sip, status);
+  self->handle_register_response(status, phrase.c_str(), sip, challenge_trusted);
   // handle_register_response may have sent a new REGISTER (a new orq) or the
   // manager may drop a killed gateway later; this transaction is done.
   nta_outgoing_destroy(orq);
@@ -118,7 +113,7 @@ int Gateway::on_register_response(nta_outgoing_magic_t* magic, nta_outgoing_t* o
   return 0;
 }
 
-void Gateway::handle_register_response(int status, const char* phrase, sip_t const* sip) {
+void Gateway::handle_register_response(int status, const char* phrase, sip_t const* sip, bool challenge_trusted) {
   const bool local = sip == nullptr;  // nta's own 408/503: nothing came back
   if (status >= 200 && status < 300) {
     failures_ = 0;
@@ -141,17 +136,10 @@ void Gateway::handle_register_response(int status, const char* phrase, sip_t con
     return;
   }
   if ((status == 401 || status == 407) && !local) {
-    // Our credentials answer the gateway only (gw-auth-acl, else its proxy address).
-    const bool from_gateway = legitimate_challenger(config_, challenger_ip_, register_sent_to_ip_, acl());
-    if (!from_gateway) {
-      spdlog::warn("gateway {}: {} challenge from {} is not from the gateway (gw-auth-acl or proxy address): "
-                   "not answered",
-                   name(), status, challenger_ip_.empty() ? "an unknown address" : challenger_ip_);
-      manager_.bus().publish(invalid_digest_request_event(config_, DigestClient::realm(sip, status)));
-    }
-    // Answer the challenge: once, or once more when our nonce went stale.
+    // Answer the challenge (only the gateway's: trusts_challenge): once, or
+    // once more when our nonce went stale.
     bool stale = DigestClient::stale(sip, status);
-    if (from_gateway && (challenges_ == 0 || (stale && challenges_ < 3)) &&
+    if (challenge_trusted && (challenges_ == 0 || (stale && challenges_ < 3)) &&
         digest_.challenge(sip, status, config_.auth_username, config_.password)) {
       ++challenges_;
       ++cseq_;

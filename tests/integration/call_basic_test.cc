@@ -69,8 +69,6 @@ std::string joined(const std::vector<std::string>& v) {
   return out;
 }
 
-long cseq_number(const std::string& message) { return std::atol(header_value(message, "CSeq").c_str()); }
-
 // Answered call, caller hangs up: the 200 carries the callee's SDP, the ACK
 // reaches the callee, both dialogs are in the database while the call is up
 // (exactly as the SIP messages say), and at BYE the rows move to call_history.

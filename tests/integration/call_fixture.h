@@ -77,6 +77,34 @@ inline std::string method_of(const std::string& message) {
   return line.substr(0, line.find(' '));
 }
 
+// The Request-URI of a request ("" for a response).
+inline std::string request_uri(const std::string& message) {
+  if (method_of(message).empty()) return "";
+  std::istringstream in(status_line(message));
+  std::string method, uri;
+  in >> method >> uri;
+  return uri;
+}
+
+// The number and the method of the CSeq header.
+inline long long cseq_number(const std::string& message) {
+  return std::atoll(header_value(message, "CSeq").c_str());
+}
+inline std::string cseq_method(const std::string& message) {
+  std::string v = header_value(message, "CSeq");
+  std::size_t sp = v.find(' ');
+  return sp == std::string::npos ? "" : trim(v.substr(sp + 1));
+}
+
+// The branch parameter of the top Via: tells a retransmission from a new request.
+inline std::string via_branch(const std::string& message) {
+  std::string via = header_value(message, "Via", "v");
+  std::size_t p = via.find("branch=");
+  if (p == std::string::npos) return "";
+  std::string b = via.substr(p + 7);
+  return b.substr(0, b.find_first_of(";, "));
+}
+
 // Requests of `method` in `messages` (received or sent), in order.
 inline std::vector<std::string> requests(const std::vector<std::string>& messages, const std::string& method) {
   std::vector<std::string> out;

@@ -63,26 +63,6 @@ std::optional<StoredCall> read_stored_call(const std::string& dsn) {
   return call;
 }
 
-long long cseq_number(const std::string& message) { return std::atoll(header_value(message, "CSeq").c_str()); }
-std::string cseq_method(const std::string& message) {
-  std::string v = header_value(message, "CSeq");
-  std::size_t sp = v.find(' ');
-  return sp == std::string::npos ? "" : trim(v.substr(sp + 1));
-}
-std::string request_uri(const std::string& message) {
-  std::istringstream in(status_line(message));
-  std::string method, uri;
-  in >> method >> uri;
-  return uri;
-}
-// The branch parameter of the top Via: tells a retransmission from a new request.
-std::string via_branch(const std::string& message) {
-  std::string via = header_value(message, "Via", "v");
-  std::size_t p = via.find("branch=");
-  if (p == std::string::npos) return "";
-  std::string b = via.substr(p + 7);
-  return b.substr(0, b.find_first_of(";, "));
-}
 std::size_t distinct_requests(const std::vector<std::string>& messages, const std::string& method) {
   std::set<std::string> branches;
   for (const auto& m : requests(messages, method)) branches.insert(via_branch(m));

@@ -31,28 +31,15 @@ constexpr int kHoldMs = 400;
 
 // ------------------------------------------------------------ SIP messages
 
-long long cseq_number(const std::string& message) { return std::atoll(header_value(message, "CSeq").c_str()); }
-
-std::string cseq_method(const std::string& message) {
-  std::string v = header_value(message, "CSeq");
-  std::size_t sp = v.find(' ');
-  return sp == std::string::npos ? "" : trim(v.substr(sp + 1));
+// "CSeq status" of every final response to an INVITE (or re-INVITE), in order.
+std::vector<std::string> invite_finals_by_cseq(const std::vector<std::string>& messages) {
+  std::vector<std::string> finals;
+  for (const auto& m : messages)
+    if (status_code(m) >= 200 && cseq_method(m) == "INVITE")
+      finals.push_back(header_value(m, "CSeq") + " " + std::to_string(status_code(m)));
+  return finals;
 }
 
-std::string request_uri(const std::string& message) {
-  std::istringstream in(status_line(message));
-  std::string method, uri;
-  in >> method >> uri;
-  return uri;
-}
-
-std::string via_branch(const std::string& message) {
-  std::string via = header_value(message, "Via", "v");
-  std::size_t p = via.find("branch=");
-  if (p == std::string::npos) return "";
-  std::string b = via.substr(p + 7);
-  return b.substr(0, b.find_first_of(";, "));
-}
 
 std::string content_type(const std::string& message) { return header_value(message, "Content-Type", "c"); }
 std::string call_id(const std::string& message) { return header_value(message, "Call-ID", "i"); }
@@ -502,10 +489,7 @@ TEST_F(CallRelayTest, CrossingReinvitesOnTheCalleeLegGet491AndTheCallSurvives) {
                                    << summary(callee_in) << "\n" << uas.describe() << node().log_tail();
   EXPECT_EQ(header_value(callee_491[0], "CSeq"), "101 INVITE");
   // The caller: 200 to its INVITE, 491 (the callee's, relayed) to its first re-INVITE, 200 to its retry.
-  std::vector<std::string> finals;
-  for (const auto& m : caller_in)
-    if (status_code(m) >= 200 && cseq_method(m) == "INVITE") finals.push_back(header_value(m, "CSeq") + " " +
-                                                                                std::to_string(status_code(m)));
+  std::vector<std::string> finals = invite_finals_by_cseq(caller_in);
   EXPECT_EQ(finals, (std::vector<std::string>{"1 INVITE 200", "2 INVITE 491", "3 INVITE 200"}))
       << summary(caller_in);
 
@@ -559,10 +543,7 @@ TEST_F(CallRelayTest, CrossingReinvitesOnTheCallerLegGet491AndTheCallSurvives) {
                                    << summary(caller_in) << "\n" << caller.describe() << node().log_tail();
   EXPECT_EQ(header_value(caller_491[0], "CSeq"), "2 INVITE");
   // The callee: 200 to the INVITE it answered is its own; 491 (the caller's, relayed) to 101, 200 to 102.
-  std::vector<std::string> finals;
-  for (const auto& m : callee_in)
-    if (status_code(m) >= 200 && cseq_method(m) == "INVITE") finals.push_back(header_value(m, "CSeq") + " " +
-                                                                                std::to_string(status_code(m)));
+  std::vector<std::string> finals = invite_finals_by_cseq(callee_in);
   EXPECT_EQ(finals, (std::vector<std::string>{"101 INVITE 491", "102 INVITE 200"})) << summary(callee_in);
 
   // What reached the caller: the callee's glaring re-INVITE y and its retry y + 1.

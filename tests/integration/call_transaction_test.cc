@@ -24,17 +24,6 @@ const std::string kBridge1001 = extension("1001", {{"bridge", "user/1001@example
 
 class CallTransactionTest : public CallTest {};
 
-std::string request_method(const std::string& message) {
-  std::string line = status_line(message);
-  return line.substr(0, line.find(' '));
-}
-
-std::string request_uri(const std::string& message) {
-  std::string line = status_line(message);
-  std::size_t a = line.find(' '), b = line.rfind(' ');
-  return a == std::string::npos || b <= a ? "" : line.substr(a + 1, b - a - 1);
-}
-
 // The next request with `method` on the socket (others are answered by nobody
 // and skipped: the node's INVITE retransmissions, for instance).
 std::optional<std::string> next_request(UdpSocket& socket, const std::string& method, milliseconds timeout) {
@@ -43,7 +32,7 @@ std::optional<std::string> next_request(UdpSocket& socket, const std::string& me
     auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
     auto m = socket.receive(std::max(left, milliseconds(1)));
     if (!m) return std::nullopt;
-    if (request_method(*m) == method) return m;
+    if (method_of(*m) == method) return m;
   }
   return std::nullopt;
 }
@@ -97,7 +86,7 @@ TEST_F(CallTransactionTest, RetransmittedAnswerIsAckedAgain) {
     EXPECT_EQ(header_value(*ack, "Call-ID", "i"), header_value(*invite, "Call-ID", "i")) << *ack;
     EXPECT_EQ(tag_of(header_value(*ack, "From", "f")), tag_of(header_value(*invite, "From", "f"))) << *ack;
     EXPECT_EQ(tag_of(header_value(*ack, "To", "t")), "raw-callee-tag") << *ack;
-    long invite_cseq = std::atol(header_value(*invite, "CSeq").c_str());
+    long long invite_cseq = cseq_number(*invite);
     EXPECT_EQ(header_value(*ack, "CSeq"), std::to_string(invite_cseq) + " ACK") << *ack;
   }
 
